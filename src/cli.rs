@@ -1,0 +1,334 @@
+//! The command line: clap types, dispatch, and all printing.
+//!
+//! The only module that prints. Exit status (rules.md "Command line"): 0 all good; 1 a rule, check
+//! or test failed; 2 the command could not run (bad arguments, unreadable file, internal error).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::check::{self, Profile, SIZE_LIMIT};
+use crate::diagnostic::{Diagnostics, Severity};
+use crate::error::Error;
+use crate::golden::{self, Report};
+use crate::pipeline::{self, Generated, Loaded};
+use crate::render::{self, Style};
+use crate::runtime::Runtime;
+use crate::source::SourceFile;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "edgeroute",
+    version,
+    about = "Compile nginx-style routing rules into a CloudFront Function, and prove it right before upload",
+    after_help = "Exit status: 0 all good; 1 a rule, check or test failed; 2 the command could not run."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// When to colour diagnostics (NO_COLOR is honoured with `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// How to print diagnostics: snippets for people, or one JSON object per line for tools.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate, compile, check the JavaScript and its size, run the golden tests; write nothing.
+    Check(CheckArgs),
+    /// Everything `check` does, then write the function atomically to OUT.
+    Build(BuildArgs),
+    /// Run the golden tests (and extra cases files) against the generated function.
+    Test(TestArgs),
+    /// Check any JavaScript file against a CloudFront runtime's dialect.
+    LintJs(LintArgs),
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// The rules file.
+    #[arg(default_value = "edgeroute.yaml")]
+    file: PathBuf,
+    /// Treat warnings as errors (`--deny warnings`).
+    #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
+    deny: Option<String>,
+    /// Fail when a server or location is not exercised by any test case.
+    #[arg(long)]
+    require_coverage: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct BuildArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Where to write the function.
+    #[arg(short, long, value_name = "OUT.js")]
+    output: PathBuf,
+    /// Write nothing; fail (exit 1) and show the diff when OUT differs from what would be written.
+    #[arg(long)]
+    check: bool,
+    /// Write the readable form (comments, indentation) instead of the compact one.
+    #[arg(long)]
+    pretty: bool,
+}
+
+#[derive(Args, Debug)]
+struct TestArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Extra cases files (`tests:` lists) to run against FILE.
+    #[arg(long = "cases", value_name = "F")]
+    cases: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// The JavaScript file.
+    file: PathBuf,
+    /// The runtime whose dialect applies.
+    #[arg(long, value_enum, default_value_t = RuntimeArg::Js1)]
+    runtime: RuntimeArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum RuntimeArg {
+    #[value(name = "cloudfront-js-1.0")]
+    Js1,
+    #[value(name = "cloudfront-js-2.0")]
+    Js2,
+}
+
+/// Run the command line and return the exit status.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let ui = Ui::new(cli.color, cli.format);
+    let result = match &cli.command {
+        Command::Check(args) => check(&ui, &args.common),
+        Command::Build(args) => build(&ui, args),
+        Command::Test(args) => test(&ui, args),
+        Command::LintJs(args) => lint_js(&ui, args),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            ui.err(&format!("error: {e}\n"));
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// How to print: colour and format chosen once.
+struct Ui {
+    style: Style,
+    format: Format,
+}
+
+impl Ui {
+    fn new(color: Color, format: Format) -> Ui {
+        let color = match color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+        };
+        Ui { style: Style { color, width: 100 }, format }
+    }
+
+    fn out(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
+        }
+    }
+
+    fn err(&self, text: &str) {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    fn diagnostics(&self, file: &SourceFile, diagnostics: &Diagnostics) {
+        match self.format {
+            Format::Human => self.err(&render::human_all(file, diagnostics, self.style)),
+            Format::Json => {
+                for d in diagnostics.sorted() {
+                    self.err(&format!("{}\n", render::json(file, d)));
+                }
+            }
+        }
+    }
+}
+
+/// Load, validate and generate; print diagnostics. `None` when the rules do not get that far.
+fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Error> {
+    let mut loaded = pipeline::load(&common.file)?;
+    let generated = match &loaded.rules {
+        Some(rules) => Some(pipeline::generate(rules, &mut loaded.diagnostics)?),
+        None => None,
+    };
+    ui.diagnostics(&loaded.file, &loaded.diagnostics);
+    let denied = common.deny.is_some() && loaded.diagnostics.warning_count() > 0;
+    if loaded.diagnostics.has_errors() || denied {
+        let (errors, warnings) = (loaded.diagnostics.error_count(), loaded.diagnostics.warning_count());
+        ui.err(&format!("{}: {errors} error(s), {warnings} warning(s){}\n", loaded.file.name(), if denied { " (warnings denied)" } else { "" }));
+        return Ok(None);
+    }
+    Ok(generated.map(|g| (loaded, g)))
+}
+
+fn check(ui: &Ui, common: &Common) -> Result<bool, Error> {
+    let Some((loaded, generated)) = generate(ui, common)? else { return Ok(false) };
+    let rules = loaded.rules.as_ref().expect("generated from valid rules");
+    let report = golden::run(&generated.js, &generated.program, &rules.tests)?;
+    let passed = print_report(ui, &report, common.require_coverage);
+    ui.out(&summary(&loaded, &generated));
+    Ok(passed)
+}
+
+fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
+    let Some((loaded, generated)) = generate(ui, &args.common)? else { return Ok(false) };
+    let rules = loaded.rules.as_ref().expect("generated from valid rules");
+    let js = if args.pretty { &generated.pretty } else { &generated.js };
+    let report = golden::run(js, &generated.program, &rules.tests)?;
+    if !print_report(ui, &report, args.common.require_coverage) {
+        ui.err(&format!("{} was not written: tests failed\n", args.output.display()));
+        return Ok(false);
+    }
+    if args.check {
+        return check_output(ui, &args.output, js);
+    }
+    write_atomically(&args.output, js)?;
+    ui.out(&format!("wrote {} ({} bytes)\n", args.output.display(), js.len()));
+    Ok(true)
+}
+
+fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
+    let Some((loaded, generated)) = generate(ui, &args.common)? else { return Ok(false) };
+    let mut cases = loaded.rules.as_ref().expect("valid").tests.clone();
+    for path in &args.cases {
+        let file = pipeline::read(path)?;
+        let mut diagnostics = Diagnostics::default();
+        match golden::load_cases(&file, &mut diagnostics) {
+            Some(more) if !diagnostics.has_errors() => cases.extend(more),
+            _ => {
+                ui.diagnostics(&file, &diagnostics);
+                return Ok(false);
+            }
+        }
+    }
+    let report = golden::run(&generated.js, &generated.program, &cases)?;
+    Ok(print_report(ui, &report, args.common.require_coverage))
+}
+
+fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
+    let file = pipeline::read(&args.file)?;
+    let runtime = match args.runtime {
+        RuntimeArg::Js1 => Runtime::Js1,
+        RuntimeArg::Js2 => Runtime::Js2,
+    };
+    let mut ok = true;
+    if let Err(violations) = check::gate(file.text(), runtime, Profile::Runtime) {
+        ok = false;
+        for v in &violations {
+            ui.err(&format!("error[{}]: {}\n  --> {}:{}:{}\n   | {}\n", v.rule, v.message, file.name(), v.line, v.column, v.snippet));
+        }
+    }
+    let bytes = file.text().len();
+    if bytes > SIZE_LIMIT {
+        ok = false;
+        ui.err(&format!("error[size-budget]: {} is {bytes} bytes; CloudFront accepts at most {SIZE_LIMIT}\n", file.name()));
+    }
+    if ok {
+        ui.out(&format!("ok: {} is valid {runtime} ({bytes} bytes)\n", file.name()));
+    }
+    Ok(ok)
+}
+
+/// Print failures, coverage and the closing `N passed, M failed` line; whether the run passed.
+fn print_report(ui: &Ui, report: &Report, require_coverage: bool) -> bool {
+    for failure in report.failures() {
+        ui.out(&format!("{failure}\n"));
+    }
+    let uncovered = report.uncovered();
+    if !uncovered.is_empty() {
+        let mut text = String::from(if require_coverage { "error: not covered by any test case:\n" } else { "note: not covered by any test case:\n" });
+        for item in uncovered.iter() {
+            text.push_str(&format!("  {item}\n"));
+        }
+        ui.out(&text);
+    }
+    ui.out(&format!("{} passed, {} failed\n", report.passed(), report.failed()));
+    report.failed() == 0 && (!require_coverage || uncovered.is_empty())
+}
+
+fn summary(loaded: &Loaded, generated: &Generated) -> String {
+    let bytes = generated.js.len();
+    let warnings = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    format!(
+        "ok: {} → {} bytes ({} under the {SIZE_LIMIT}-byte limit), {}{}\n",
+        loaded.file.name(),
+        bytes,
+        SIZE_LIMIT.saturating_sub(bytes),
+        generated.program.runtime,
+        if warnings > 0 { format!(", {warnings} warning(s)") } else { String::new() }
+    )
+}
+
+/// `build --check`: compare with the file on disk and show the diff.
+fn check_output(ui: &Ui, path: &Path, js: &str) -> Result<bool, Error> {
+    let current = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => return Err(Error::Io { path: path.to_owned(), source }),
+    };
+    if current == js {
+        ui.out(&format!("{} is up to date\n", path.display()));
+        return Ok(true);
+    }
+    ui.out(&crate::diff::unified(&current, js, &path.display().to_string(), "generated"));
+    ui.err(&format!("{} is stale: run `edgeroute build` and commit the result\n", path.display()));
+    Ok(false)
+}
+
+/// Write through a temporary file in the same folder, then rename: the old file survives any failure.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
+    let io = |source| Error::Io { path: path.to_owned(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.write_all(contents.as_bytes()).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Rules → ir::Program: nginx precedence and inheritance, resolved once, here and nowhere else.
+//!
+//! - host lookup order: exact names, longest leading wildcard, longest trailing wildcard, then
+//!   patterns in file order (nginx-semantics.md §3);
+//! - locations: exact by lookup, prefixes longest first, bucketed by their first segment when they
+//!   reach past it, regexes in file order (§4);
+//! - inheritance: a location's own `root`, `index`, `access`, `add_request_headers` and `origin`
+//!   replace the server's whole (rules.md "Inheritance").
+
+use ipnet::IpNet;
+
+use crate::ir::{self, AclEntry, Data, FallbackIr, Features, HostPattern, Parts, PartIr, Program, ServerNames, Table};
+use crate::model::{self, AccessEntry, Block, DEFAULT_INDEX, Fallback, Flag, LocationKind, Part, Rules, ServerName, Var};
+
+/// Compile validated rules into the router's tables.
+pub fn compile(rules: &Rules) -> Program {
+    let mut c = Compiler::default();
+    let mut data = Data {
+        h: Table::default(),
+        w: Vec::new(),
+        t: Vec::new(),
+        p: Vec::new(),
+        d: rules.servers.iter().position(|s| s.default).unwrap_or(0),
+        a: Vec::new(),
+        s: Vec::new(),
+    };
+    for (index, server) in rules.servers.iter().enumerate() {
+        c.host_names(&mut data, index, &server.names);
+    }
+    data.w.sort_by_key(|(suffix, _)| std::cmp::Reverse(suffix.len()));
+    data.t.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+    data.s = rules.servers.iter().map(|s| c.server(s)).collect();
+    data.a = std::mem::take(&mut c.acls);
+    c.features.wild = !data.w.is_empty() || !data.t.is_empty();
+    c.features.pattern = !data.p.is_empty();
+    Program {
+        runtime: rules.runtime,
+        hash: rules.hash.clone(),
+        regexes: c.regexes,
+        data,
+        features: c.features,
+        names: rules
+            .servers
+            .iter()
+            .map(|s| ServerNames {
+                label: s.label.clone(),
+                locations: s.locations.iter().map(|l| l.text.clone()).collect(),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Default)]
+struct Compiler {
+    regexes: Vec<(String, String)>,
+    acls: Vec<Vec<AclEntry>>,
+    features: Features,
+}
+
+impl Compiler {
+    fn host_names(&mut self, data: &mut Data, server: usize, names: &[ServerName]) {
+        for name in names {
+            match name {
+                ServerName::Exact(host) => {
+                    if !data.h.contains(host) {
+                        data.h.0.push((host.clone(), server));
+                    }
+                }
+                ServerName::Leading(suffix) => data.w.push((suffix.clone(), server)),
+                ServerName::Trailing(prefix) => data.t.push((prefix.clone(), server)),
+                ServerName::Pattern { regex, params, .. } => {
+                    let regex = self.regex(regex);
+                    let params = params
+                        .iter()
+                        .map(|p| (p.name.clone(), p.check.as_ref().map_or(-1, |r| self.regex(r) as i64)))
+                        .collect();
+                    data.p.push(HostPattern { regex, server, params });
+                }
+            }
+        }
+    }
+
+    fn server(&mut self, server: &model::Server) -> ir::Server {
+        let block = &server.block;
+        let mut out = ir::Server {
+            a: block.access.as_ref().map(|a| self.acl(a)),
+            rw: block.rewrites.iter().map(|r| self.rewrite(r)).collect(),
+            rt: block.ret.as_ref().map(|r| self.ret(r)),
+            ..ir::Server::default()
+        };
+        for (index, location) in server.locations.iter().enumerate() {
+            match &location.kind {
+                LocationKind::Exact(path) => out.x.0.push((path.clone(), index)),
+                LocationKind::Prefix { path, .. } => match first_segment(path) {
+                    Some(seg) => match out.b.get_mut(seg) {
+                        Some(bucket) => bucket.push((path.clone(), index)),
+                        None => out.b.0.push((seg.to_owned(), vec![(path.clone(), index)])),
+                    },
+                    None => out.q.push((path.clone(), index)),
+                },
+                LocationKind::Regex(regex) => {
+                    self.features.regex = true;
+                    let regex = self.regex(regex);
+                    out.r.push((regex, index));
+                }
+            }
+            out.l.push(self.location(location, block));
+        }
+        for (_, bucket) in &mut out.b.0 {
+            bucket.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+        }
+        out.q.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+        out
+    }
+
+    fn location(&mut self, location: &model::Location, server: &Block) -> ir::Location {
+        let own = &location.block;
+        let (k, path) = match &location.kind {
+            LocationKind::Exact(p) => (ir::KIND_EXACT, Some(p)),
+            LocationKind::Prefix { path, stop_regex: true } => (ir::KIND_STOP_PREFIX, Some(path)),
+            LocationKind::Prefix { path, .. } => (ir::KIND_PREFIX, Some(path)),
+            LocationKind::Regex(_) => (ir::KIND_REGEX, None),
+        };
+        let root = if own.alias.is_some() { None } else { own.root.as_ref().or(server.root.as_ref()) };
+        let headers = own.headers.as_ref().or(server.headers.as_ref());
+        let index = own.index.as_ref().or(server.index.as_ref()).filter(|i| *i != DEFAULT_INDEX);
+        ir::Location {
+            k,
+            p: own.alias.as_ref().and(path.cloned()),
+            a: own.access.as_ref().or(server.access.as_ref()).map(|a| self.acl(a)),
+            rw: own.rewrites.iter().map(|r| self.rewrite(r)).collect(),
+            rt: own.ret.as_ref().map(|r| self.ret(r)),
+            tf: own.try_files.as_ref().map(|t| self.try_files(t)),
+            ro: root.map(|v| self.parts(v)),
+            al: own.alias.as_ref().map(|v| self.parts(v)),
+            i: index.cloned(),
+            hd: headers
+                .map(|h| {
+                    self.features.headers |= !h.is_empty();
+                    h.iter().map(|(n, v)| (n.clone(), self.parts(v))).collect()
+                })
+                .unwrap_or_default(),
+            o: own.origin.as_ref().or(server.origin.as_ref()).map(|o| {
+                self.features.origin = true;
+                match o {
+                    model::Origin::Id(id) => (0, id.clone()),
+                    model::Origin::Domain(d) => (1, d.clone()),
+                }
+            }),
+        }
+    }
+
+    fn rewrite(&mut self, rule: &model::Rewrite) -> ir::Rewrite {
+        self.features.rewrite = true;
+        self.features.args = true;
+        ir::Rewrite {
+            regex: rule.regex.as_ref().map_or(-1, |r| self.regex(r) as i64),
+            path: self.parts(&rule.path),
+            query: rule.query.as_ref().map(|q| (self.parts(&q.value), q.drop_original)),
+            flag: match rule.flag {
+                Flag::None => 0,
+                Flag::Last => 1,
+                Flag::Break => 2,
+                Flag::Redirect => 3,
+                Flag::Permanent => 4,
+            },
+        }
+    }
+
+    fn ret(&mut self, ret: &model::Return) -> ir::Return {
+        self.features.ret = true;
+        ir::Return {
+            code: ret.code,
+            value: ret.value.as_ref().map(|v| self.parts(v)),
+        }
+    }
+
+    fn try_files(&mut self, tf: &model::TryFiles) -> ir::TryFiles {
+        self.features.try_files = true;
+        ir::TryFiles {
+            candidates: tf.candidates.iter().map(|c| (self.parts(&c.value), c.dir)).collect(),
+            fallback: match &tf.fallback {
+                Fallback::Code(code) => FallbackIr::Code(*code),
+                Fallback::Uri { path, query } => {
+                    self.features.args |= query.is_some();
+                    FallbackIr::Uri(self.parts(path), query.as_ref().map(|q| self.parts(q)))
+                }
+            },
+        }
+    }
+
+    fn parts(&mut self, value: &model::Value) -> Parts {
+        Parts(
+            value
+                .parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => PartIr::Lit(s.clone()),
+                    Part::Var(v) => self.var(v),
+                })
+                .collect(),
+        )
+    }
+
+    fn var(&mut self, var: &Var) -> PartIr {
+        let (kind, arg) = match var {
+            Var::Uri => (0, None),
+            Var::RequestUri => (1, None),
+            Var::Args => (2, None),
+            Var::Arg(n) => (3, Some(n.clone())),
+            Var::Host => (4, None),
+            Var::RemoteAddr => (5, None),
+            Var::Http(n) => (6, Some(n.clone())),
+            Var::Cookie(n) => (7, Some(n.clone())),
+            Var::Capture(n) => (8, Some(n.to_string())),
+            Var::Named(n) => (9, Some(n.clone())),
+            Var::Param(n) => (10, Some(n.clone())),
+        };
+        self.features.args |= matches!(var, Var::Args | Var::RequestUri | Var::Arg(_));
+        PartIr::Var(kind, arg)
+    }
+
+    /// The index of a regex in `R`, sharing identical ones.
+    fn regex(&mut self, regex: &model::Regex) -> usize {
+        let entry = (regex.source.clone(), if regex.caseless { "i" } else { "" }.to_owned());
+        match self.regexes.iter().position(|r| *r == entry) {
+            Some(i) => i,
+            None => {
+                self.regexes.push(entry);
+                self.regexes.len() - 1
+            }
+        }
+    }
+
+    /// The index of an access list in `D.a`, sharing identical ones.
+    fn acl(&mut self, entries: &[AccessEntry]) -> usize {
+        self.features.access = true;
+        let list: Vec<AclEntry> = entries.iter().map(|e| self.acl_entry(e)).collect();
+        match self.acls.iter().position(|a| *a == list) {
+            Some(i) => i,
+            None => {
+                self.acls.push(list);
+                self.acls.len() - 1
+            }
+        }
+    }
+
+    fn acl_entry(&mut self, entry: &AccessEntry) -> AclEntry {
+        let allow = entry.allow;
+        match entry.net {
+            None => AclEntry::All { allow },
+            Some(IpNet::V4(net)) => AclEntry::V4 {
+                allow,
+                net: u32::from(net.network()),
+                bits: net.prefix_len(),
+            },
+            Some(IpNet::V6(net)) => {
+                self.features.ipv6 = true;
+                AclEntry::V6 {
+                    allow,
+                    groups: net.network().segments(),
+                    bits: net.prefix_len(),
+                }
+            }
+        }
+    }
+}
+
+/// The first segment of a prefix that reaches past that segment's closing `/`.
+fn first_segment(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('/')?;
+    rest.find('/').map(|end| &rest[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_segment;
+
+    #[test]
+    fn only_prefixes_that_close_their_first_segment_are_bucketed() {
+        assert_eq!(first_segment("/app2/assets"), Some("app2"));
+        assert_eq!(first_segment("/app2/"), Some("app2"));
+        assert_eq!(first_segment("/app2"), None);
+        assert_eq!(first_segment("/"), None);
+        assert_eq!(first_segment("//x"), Some(""));
+    }
+}

@@ -1,0 +1,80 @@
+//! ir::Program → JavaScript: the fixed router template plus the rendered `R` and `D` tables.
+//!
+//! Templates are compiled into the binary (`include_str!`), so the output never depends on the
+//! working folder. Rule text reaches the output only as JSON string literals, escaped here for
+//! JavaScript too (U+2028, U+2029, `</script>`): there is exactly one place where data becomes code.
+
+use minijinja::{AutoEscape, Environment, context};
+
+use crate::error::Error;
+use crate::ir::Program;
+use crate::runtime::Runtime;
+
+const FUNCTION: &str = include_str!("../templates/function.js.j2");
+const ROUTER: &str = include_str!("../templates/router.js.j2");
+
+/// The output's first comment line (after the import line, when there is one).
+pub fn header(program: &Program) -> String {
+    format!(
+        "edgeroute {} rules sha256:{} runtime {}",
+        env!("CARGO_PKG_VERSION"),
+        program.hash,
+        program.runtime
+    )
+}
+
+/// Render the readable (uncompacted) function.
+pub fn emit(program: &Program) -> Result<String, Error> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.add_template("function.js.j2", FUNCTION).map_err(template_error)?;
+    env.add_template("router.js.j2", ROUTER).map_err(template_error)?;
+    let regexes: Vec<String> = program
+        .regexes
+        .iter()
+        .map(|(source, flags)| format!("new RegExp({}, {})", js_string(source), js_string(flags)))
+        .collect();
+    let data = serde_json::to_string(&program.data).map_err(|e| Error::Template(e.to_string()))?;
+    let import_cf = program.runtime == Runtime::Js2 && program.features.origin;
+    env.get_template("function.js.j2")
+        .and_then(|t| {
+            t.render(context! {
+                import_cf,
+                header => header(program),
+                regexes => regexes.join(", "),
+                data => js_safe(&data),
+                f => minijinja::value::Serde(program.features),
+            })
+        })
+        .map_err(template_error)
+}
+
+/// A JavaScript string literal for any text.
+pub fn js_string(text: &str) -> String {
+    js_safe(&serde_json::to_string(text).expect("strings serialize"))
+}
+
+/// JSON made safe to embed in JavaScript source and in an HTML script element.
+fn js_safe(json: &str) -> String {
+    json.replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+        .replace("</", "<\\/")
+        .replace("<!--", "<\\!--")
+}
+
+fn template_error(e: minijinja::Error) -> Error {
+    Error::Template(format!("{e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::js_string;
+
+    #[test]
+    fn strings_are_escaped_for_javascript() {
+        assert_eq!(js_string("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(js_string("\u{2028}\u{2029}"), r#""\u2028\u2029""#);
+        assert_eq!(js_string("</script>"), r#""<\/script>""#);
+        assert_eq!(js_string("\n\u{1}"), r#""\n\u0001""#);
+    }
+}

@@ -1,0 +1,146 @@
+//! Golden tests: every case run against the exact bytes that are uploaded, and rule coverage.
+//!
+//! One harness (one boa context) per file, reused across cases. A case fails with a readable report
+//! (`expect::render_failure`); the run also records which server and location decided each case, so
+//! servers and locations no case reaches are listed.
+
+use crate::config;
+use crate::diagnostic::Diagnostics;
+use crate::error::Error;
+use crate::event::Request;
+use crate::expect;
+use crate::ir::Program;
+use crate::model::Case;
+use crate::run::{Decision, Harness, RunError};
+use crate::source::SourceFile;
+use crate::tests_model;
+use crate::validate::Validator;
+
+/// The outcome of a run.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// One entry per case: `None` when it passed, else its failure report.
+    results: Vec<Option<String>>,
+    /// Servers and locations no case reached, described for people.
+    uncovered: Vec<String>,
+}
+
+impl Report {
+    pub fn passed(&self) -> usize {
+        self.results.iter().filter(|r| r.is_none()).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.passed()
+    }
+
+    pub fn failures(&self) -> impl Iterator<Item = &String> {
+        self.results.iter().flatten()
+    }
+
+    pub fn uncovered(&self) -> &[String] {
+        &self.uncovered
+    }
+}
+
+/// Run `cases` against `js` (the bytes to upload), compiled from `program`.
+pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error> {
+    let mut harness = match Harness::load(js, program.runtime) {
+        Ok(h) => h,
+        Err(e) => {
+            return Err(Error::Generated {
+                message: e.to_string(),
+                snippet: String::new(),
+            });
+        }
+    };
+    let mut seen = Coverage::new(program);
+    let mut report = Report::default();
+    for (i, case) in cases.iter().enumerate() {
+        let request = request(case);
+        let result = harness.route(&request);
+        if let Ok(decision) = &result {
+            seen.record(decision);
+        }
+        report.results.push(failure(i, program, case, &request, &result));
+    }
+    report.uncovered = seen.missing(program);
+    Ok(report)
+}
+
+/// Read a cases file (`tests:` only).
+pub fn load_cases(file: &SourceFile, diags: &mut Diagnostics) -> Option<Vec<Case>> {
+    let raw = config::parse_cases(file, diags)?;
+    let mut v = Validator { file, diags };
+    Some(tests_model::cases(&mut v, &raw))
+}
+
+/// The request a case sends.
+pub fn request(case: &Case) -> Request {
+    Request {
+        url: case.url.clone(),
+        method: case.method.clone(),
+        ip: case.ip.clone(),
+        headers: case.headers.clone(),
+        cookies: case.cookies.clone(),
+    }
+}
+
+/// The `location` text of the location that decided, or `none`.
+pub fn matched_text<'p>(program: &'p Program, decision: &Decision) -> Option<&'p str> {
+    let server = program.names.get(decision.server?)?;
+    decision.location.and_then(|l| server.locations.get(l)).map(String::as_str)
+}
+
+fn failure(index: usize, program: &Program, case: &Case, request: &Request, result: &Result<Decision, RunError>) -> Option<String> {
+    let matched = result.as_ref().ok().and_then(|d| matched_text(program, d));
+    if let Ok(decision) = result
+        && expect::compare(&case.expect, decision, matched).is_empty()
+    {
+        return None;
+    }
+    Some(format!(
+        "FAILED case {} ({})\n{}",
+        index + 1,
+        case.url,
+        expect::render_failure(request, &case.expect, result, matched)
+    ))
+}
+
+/// Which servers and locations decided some case.
+struct Coverage {
+    servers: Vec<bool>,
+    locations: Vec<Vec<bool>>,
+}
+
+impl Coverage {
+    fn new(program: &Program) -> Coverage {
+        Coverage {
+            servers: vec![false; program.names.len()],
+            locations: program.names.iter().map(|s| vec![false; s.locations.len()]).collect(),
+        }
+    }
+
+    fn record(&mut self, decision: &Decision) {
+        let Some(s) = decision.server.filter(|s| *s < self.servers.len()) else { return };
+        self.servers[s] = true;
+        if let Some(slot) = decision.location.and_then(|l| self.locations[s].get_mut(l)) {
+            *slot = true;
+        }
+    }
+
+    fn missing(&self, program: &Program) -> Vec<String> {
+        let mut out = Vec::new();
+        for (s, names) in program.names.iter().enumerate() {
+            if !self.servers[s] {
+                out.push(format!("server `{}`", names.label));
+            }
+            for (l, text) in names.locations.iter().enumerate() {
+                if !self.locations[s][l] {
+                    out.push(format!("location `{text}` in server `{}`", names.label));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,267 @@
+//! The intermediate representation: the data tables the fixed router reads.
+//!
+//! Plain data, serialized with serde into exactly the `D` table of docs/generated-function.md (short
+//! keys, absent keys for "none"). Its `Debug` output is what the IR snapshots show, so a change of
+//! meaning is visible even when the JavaScript looks alike.
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::runtime::Runtime;
+
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub runtime: Runtime,
+    /// The rules hash for the header line.
+    pub hash: String,
+    /// `R`: every regex, as (ECMAScript source, flags).
+    pub regexes: Vec<(String, String)>,
+    /// `D`.
+    pub data: Data,
+    pub features: Features,
+    /// For reports: each server's label and each location's text, by index.
+    pub names: Vec<ServerNames>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerNames {
+    pub label: String,
+    pub locations: Vec<String>,
+}
+
+/// Which parts of the router a program needs (template guards).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Features {
+    pub access: bool,
+    pub ipv6: bool,
+    pub wild: bool,
+    pub pattern: bool,
+    pub regex: bool,
+    pub rewrite: bool,
+    pub ret: bool,
+    pub try_files: bool,
+    pub headers: bool,
+    pub origin: bool,
+    pub args: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Data {
+    #[serde(skip_serializing_if = "Table::is_empty")]
+    pub h: Table<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub w: Vec<(String, usize)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub t: Vec<(String, usize)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub p: Vec<HostPattern>,
+    pub d: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub a: Vec<Vec<AclEntry>>,
+    pub s: Vec<Server>,
+}
+
+/// `[re, server, params]`
+#[derive(Debug, Clone)]
+pub struct HostPattern {
+    pub regex: usize,
+    pub server: usize,
+    /// For group i+1: its param name and the index of its check regex (-1: none).
+    pub params: Vec<(Option<String>, i64)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Server {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rw: Vec<Rewrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rt: Option<Return>,
+    #[serde(skip_serializing_if = "Table::is_empty")]
+    pub x: Table<usize>,
+    #[serde(skip_serializing_if = "Table::is_empty")]
+    pub b: Table<Vec<(String, usize)>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub q: Vec<(String, usize)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub r: Vec<(usize, usize)>,
+    pub l: Vec<Location>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Location {
+    pub k: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rw: Vec<Rewrite>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rt: Option<Return>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tf: Option<TryFiles>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ro: Option<Parts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub al: Option<Parts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub i: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hd: Vec<(String, Parts)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub o: Option<(u8, String)>,
+}
+
+pub const KIND_EXACT: u8 = 0;
+pub const KIND_STOP_PREFIX: u8 = 1;
+pub const KIND_PREFIX: u8 = 2;
+pub const KIND_REGEX: u8 = 3;
+
+/// A value: literal strings and `[kind, arg]` variables (kinds in docs/generated-function.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parts(pub Vec<PartIr>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartIr {
+    Lit(String),
+    Var(u8, Option<String>),
+}
+
+/// `[re, path, query, flag]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub regex: i64,
+    pub path: Parts,
+    pub query: Option<(Parts, bool)>,
+    pub flag: u8,
+}
+
+/// `[code, parts]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Return {
+    pub code: u16,
+    pub value: Option<Parts>,
+}
+
+/// `[[[parts, isDir], …], fallback]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TryFiles {
+    pub candidates: Vec<(Parts, bool)>,
+    pub fallback: FallbackIr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FallbackIr {
+    Code(u16),
+    Uri(Parts, Option<Parts>),
+}
+
+/// `[allow, 0]`, `[allow, 4, net, bits]` or `[allow, 6, [groups], bits]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AclEntry {
+    All { allow: bool },
+    V4 { allow: bool, net: u32, bits: u8 },
+    V6 { allow: bool, groups: [u16; 8], bits: u8 },
+}
+
+/// An ordered string-keyed table, serialized as a JSON object in insertion order.
+#[derive(Debug, Clone)]
+pub struct Table<T>(pub Vec<(String, T)>);
+
+impl<T> Default for Table<T> {
+    fn default() -> Table<T> {
+        Table(Vec::new())
+    }
+}
+
+impl<T> Table<T> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut T> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+}
+
+impl<T: Serialize> Serialize for Table<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Parts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(&self.0)
+    }
+}
+
+impl Serialize for PartIr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PartIr::Lit(text) => s.serialize_str(text),
+            PartIr::Var(kind, None) => [kind].serialize(s),
+            PartIr::Var(kind, Some(arg)) => (kind, arg).serialize(s),
+        }
+    }
+}
+
+impl Serialize for HostPattern {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.regex, self.server, &self.params).serialize(s)
+    }
+}
+
+impl Serialize for Rewrite {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let query = self.query.as_ref().map(|(p, drop)| (p, u8::from(*drop)));
+        (self.regex, &self.path, query, self.flag).serialize(s)
+    }
+}
+
+impl Serialize for Return {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        seq.serialize_element(&self.code)?;
+        if let Some(v) = &self.value {
+            seq.serialize_element(v)?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for TryFiles {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let candidates: Vec<(&Parts, u8)> = self.candidates.iter().map(|(p, d)| (p, u8::from(*d))).collect();
+        (candidates, &self.fallback).serialize(s)
+    }
+}
+
+impl Serialize for FallbackIr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FallbackIr::Code(code) => s.serialize_u16(*code),
+            FallbackIr::Uri(path, query) => (path, query).serialize(s),
+        }
+    }
+}
+
+impl Serialize for AclEntry {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            AclEntry::All { allow } => (u8::from(allow), 0).serialize(s),
+            AclEntry::V4 { allow, net, bits } => (u8::from(allow), 4, net, bits).serialize(s),
+            AclEntry::V6 { allow, groups, bits } => (u8::from(allow), 6, groups, bits).serialize(s),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The `edgeroute` binary: everything happens in `edgeroute::cli`.
+
+fn main() -> std::process::ExitCode {
+    edgeroute::cli::main()
+}
