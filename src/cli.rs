@@ -23,7 +23,7 @@ use crate::source::SourceFile;
     name = "edgeroute",
     version,
     about = "Compile nginx-style routing rules into a CloudFront Function, and prove it right before upload",
-    after_help = "Exit status: 0 all good; 1 a rule, check or test failed; 2 the command could not run."
+    after_help = "Exit status: 0 all good; 1 a rule, check or test failed; 2 the command could not run\n(unreadable file, bad arguments, unwritable output, or an internal error)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -142,7 +142,7 @@ pub fn main() -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(e) => {
             ui.err(&format!("error: {e}\n"));
-            ExitCode::from(e.exit_code())
+            ExitCode::from(2)
         }
     }
 }
@@ -199,7 +199,10 @@ fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Err
     let denied = common.deny.is_some() && loaded.diagnostics.warning_count() > 0;
     if loaded.diagnostics.has_errors() || denied {
         let (errors, warnings) = (loaded.diagnostics.error_count(), loaded.diagnostics.warning_count());
-        ui.err(&format!("{}: {errors} error(s), {warnings} warning(s){}\n", loaded.file.name(), if denied { " (warnings denied)" } else { "" }));
+        if ui.format == Format::Human {
+            let why = if denied { " (warnings denied)" } else { "" };
+            ui.err(&format!("{}: {errors} error(s), {warnings} warning(s){why}\n", loaded.file.name()));
+        }
         return Ok(None);
     }
     Ok(generated.map(|g| (loaded, g)))

@@ -140,7 +140,12 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<RawConfig> {
             "edgeroute" => config.version = text(value, diags),
             "runtime" => config.runtime = text(value, diags),
             "files" => config.files = text(value, diags),
-            "servers" => config.servers = list(value, diags, server),
+            "servers" => {
+                if matches!(&value.kind, NodeKind::Seq(items) if items.is_empty()) {
+                    diags.at(Code::MissingKey, value.span, "`servers` lists no server");
+                }
+                config.servers = list(value, diags, server);
+            }
             "tests" => config.tests = list(value, diags, test),
             _ => unreachable!("mapping() keeps known keys only"),
         }

@@ -2,7 +2,7 @@
 //!
 //! A rules mistake is a `Diagnostic`. An `Error` means the command could not run (exit 2) or
 //! edgeroute produced something it should not have (an internal error, with the
-//! offending snippet so it can be reported, exit 3).
+//! offending snippet so it can be reported; also exit 2, as rules.md lists no other status).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -19,16 +19,6 @@ pub enum Error {
     Engine(String),
     /// Anything else the command cannot do (bad arguments the parser let through, git errors).
     Usage(String),
-}
-
-impl Error {
-    /// The documented exit status: 2 when the command could not run, 3 for edgeroute's own bugs.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Io { .. } | Error::Usage(_) => 2,
-            Error::Template(_) | Error::Generated { .. } | Error::Engine(_) => 3,
-        }
-    }
 }
 
 impl fmt::Display for Error {

@@ -22,9 +22,6 @@ pub fn validate(file: &SourceFile, raw: RawConfig, diags: &mut Diagnostics) -> O
     let servers: Vec<Server> = raw.servers.iter().map(|s| v.server(s, runtime)).collect();
     v.across_servers(&raw.servers, &servers);
     let tests = tests_model::cases(&mut v, &raw.tests);
-    if raw.servers.is_empty() && raw.version.is_some() {
-        v.diags.at(Code::MissingKey, raw.span.sub(0, 0), "`servers` lists no server");
-    }
     if diags.has_errors() {
         return None;
     }
@@ -144,7 +141,7 @@ impl Validator<'_, '_> {
         let locations: Vec<Location> = raw
             .locations
             .iter()
-            .map(|l| self.location(l, &params, runtime, &block))
+            .map(|l| self.location(l, &params, runtime, raw.block.root.is_some()))
             .collect();
         self.duplicate_locations(&locations);
         self.server_warnings(raw, &block, &locations);
@@ -240,7 +237,7 @@ impl Validator<'_, '_> {
         }
     }
 
-    fn location(&mut self, raw: &RawLocation, params: &[String], runtime: Runtime, server: &Block) -> Location {
+    fn location(&mut self, raw: &RawLocation, params: &[String], runtime: Runtime, server_root: bool) -> Location {
         let text = &raw.location;
         let spec = match directive::location(&text.value) {
             Ok(spec) => spec,
@@ -272,7 +269,7 @@ impl Validator<'_, '_> {
             no_captures_because: "this location has no regex with groups",
         };
         let block = self.block(&raw.block, scope, runtime, Some(&kind));
-        self.location_rules(raw, &kind, &block, server);
+        self.location_rules(raw, &kind, &block, server_root);
         let text = if spec.modifier.is_empty() {
             spec.target.to_owned()
         } else {
@@ -282,7 +279,8 @@ impl Validator<'_, '_> {
     }
 
     /// Directive combinations rules.md forbids in a location.
-    fn location_rules(&mut self, raw: &RawLocation, kind: &LocationKind, block: &Block, server: &Block) {
+    /// `server_root`: the server writes a `root` (valid or not: a bad one has its own error).
+    fn location_rules(&mut self, raw: &RawLocation, kind: &LocationKind, block: &Block, server_root: bool) {
         let here = raw.location.span;
         if let (Some(_), Some(ret)) = (&block.try_files, &raw.block.ret) {
             self.diags
@@ -303,7 +301,7 @@ impl Validator<'_, '_> {
             }
         }
         let answers = block.ret.is_some();
-        let has_path = block.root.is_some() || block.alias.is_some() || server.root.is_some();
+        let has_path = raw.block.root.is_some() || raw.block.alias.is_some() || server_root;
         if !answers && !has_path {
             self.diags
                 .at(Code::MissingRoot, here, "requests can pass this location without a `root` or `alias`")
@@ -357,7 +355,7 @@ impl Validator<'_, '_> {
         {
             self.diags
                 .at(Code::UnreachableLocation, first.span.sub(0, 0), "the server's `return` answers every request: these locations never run")
-                .set_label(format!("behind the return at byte {}", ret.span.start));
+                .set_help(format!("the `return` at line {} runs before any location; remove it or move it into a location", self.file.line_col(ret.span.start).0));
         }
         for (i, later) in locations.iter().enumerate() {
             let LocationKind::Regex(b) = &later.kind else { continue };
