@@ -46,6 +46,10 @@ enum Command {
     Test(TestArgs),
     /// Check any JavaScript file against a CloudFront runtime's dialect.
     LintJs(LintArgs),
+    /// Show which server and location decide a request, why, and the result.
+    Explain(ExplainArgs),
+    /// Show which requests change outcome between two rule files (or a file and its git revision).
+    Diff(DiffArgs),
 }
 
 #[derive(Args, Debug)]
@@ -92,6 +96,39 @@ struct TestArgs {
 }
 
 #[derive(Args, Debug)]
+struct ExplainArgs {
+    /// `[FILE] URL`: the rules file (default edgeroute.yaml) and the request URL
+    /// (`https://host/path?query`); with one argument, it is the URL.
+    #[arg(num_args = 1..=2, required = true, value_name = "FILE|URL")]
+    args: Vec<String>,
+    /// The viewer's address (`viewer.ip`).
+    #[arg(long, default_value = crate::model::DEFAULT_IP)]
+    ip: String,
+    /// A request header, `name: value`; repeat for more.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// The request method.
+    #[arg(long, default_value = "GET")]
+    method: String,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// `OLD NEW`, or with `--base REV` just `[FILE]` (default edgeroute.yaml).
+    #[arg(num_args = 0..=2, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Read the old rules from git at this revision (`git show REV:FILE`).
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Add the unified diff of the readable JavaScript.
+    #[arg(long)]
+    js: bool,
+    /// Exit 1 when any request changes outcome.
+    #[arg(long)]
+    exit_code: bool,
+}
+
+#[derive(Args, Debug)]
 struct LintArgs {
     /// The JavaScript file.
     file: PathBuf,
@@ -109,8 +146,11 @@ enum Color {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Format {
+    #[value(alias = "text")]
     Human,
     Json,
+    /// For `diff`: ready to post as a pull-request comment; diagnostics print as `human`.
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +176,8 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build(&ui, args),
         Command::Test(args) => test(&ui, args),
         Command::LintJs(args) => lint_js(&ui, args),
+        Command::Explain(args) => explain(&ui, args),
+        Command::Diff(args) => diff(&ui, args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -158,14 +200,22 @@ impl Ui {
         let color = match color {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
+            Color::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
         };
-        Ui { style: Style { color, width: 100 }, format }
+        Ui {
+            style: Style { color, width: 100 },
+            format,
+        }
     }
 
     fn out(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+        if let Err(e) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
             && e.kind() == std::io::ErrorKind::BrokenPipe
         {
             std::process::exit(0);
@@ -178,7 +228,9 @@ impl Ui {
 
     fn diagnostics(&self, file: &SourceFile, diagnostics: &Diagnostics) {
         match self.format {
-            Format::Human => self.err(&render::human_all(file, diagnostics, self.style)),
+            Format::Human | Format::Markdown => {
+                self.err(&render::human_all(file, diagnostics, self.style))
+            }
             Format::Json => {
                 for d in diagnostics.sorted() {
                     self.err(&format!("{}\n", render::json(file, d)));
@@ -198,10 +250,16 @@ fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Err
     ui.diagnostics(&loaded.file, &loaded.diagnostics);
     let denied = common.deny.is_some() && loaded.diagnostics.warning_count() > 0;
     if loaded.diagnostics.has_errors() || denied {
-        let (errors, warnings) = (loaded.diagnostics.error_count(), loaded.diagnostics.warning_count());
-        if ui.format == Format::Human {
+        let (errors, warnings) = (
+            loaded.diagnostics.error_count(),
+            loaded.diagnostics.warning_count(),
+        );
+        if ui.format != Format::Json {
             let why = if denied { " (warnings denied)" } else { "" };
-            ui.err(&format!("{}: {errors} error(s), {warnings} warning(s){why}\n", loaded.file.name()));
+            ui.err(&format!(
+                "{}: {errors} error(s), {warnings} warning(s){why}\n",
+                loaded.file.name()
+            ));
         }
         return Ok(None);
     }
@@ -209,7 +267,9 @@ fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Err
 }
 
 fn check(ui: &Ui, common: &Common) -> Result<bool, Error> {
-    let Some((loaded, generated)) = generate(ui, common)? else { return Ok(false) };
+    let Some((loaded, generated)) = generate(ui, common)? else {
+        return Ok(false);
+    };
     let rules = loaded.rules.as_ref().expect("generated from valid rules");
     let report = golden::run(&generated.js, &generated.program, &rules.tests)?;
     let passed = print_report(ui, &report, common.require_coverage);
@@ -218,24 +278,39 @@ fn check(ui: &Ui, common: &Common) -> Result<bool, Error> {
 }
 
 fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
-    let Some((loaded, generated)) = generate(ui, &args.common)? else { return Ok(false) };
+    let Some((loaded, generated)) = generate(ui, &args.common)? else {
+        return Ok(false);
+    };
     let rules = loaded.rules.as_ref().expect("generated from valid rules");
-    let js = if args.pretty { &generated.pretty } else { &generated.js };
+    let js = if args.pretty {
+        &generated.pretty
+    } else {
+        &generated.js
+    };
     let report = golden::run(js, &generated.program, &rules.tests)?;
     if !print_report(ui, &report, args.common.require_coverage) {
-        ui.err(&format!("{} was not written: tests failed\n", args.output.display()));
+        ui.err(&format!(
+            "{} was not written: tests failed\n",
+            args.output.display()
+        ));
         return Ok(false);
     }
     if args.check {
         return check_output(ui, &args.output, js);
     }
     write_atomically(&args.output, js)?;
-    ui.out(&format!("wrote {} ({} bytes)\n", args.output.display(), js.len()));
+    ui.out(&format!(
+        "wrote {} ({} bytes)\n",
+        args.output.display(),
+        js.len()
+    ));
     Ok(true)
 }
 
 fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
-    let Some((loaded, generated)) = generate(ui, &args.common)? else { return Ok(false) };
+    let Some((loaded, generated)) = generate(ui, &args.common)? else {
+        return Ok(false);
+    };
     let mut cases = loaded.rules.as_ref().expect("valid").tests.clone();
     for path in &args.cases {
         let file = pipeline::read(path)?;
@@ -252,6 +327,121 @@ fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
     Ok(print_report(ui, &report, args.common.require_coverage))
 }
 
+fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
+    let (file, url) = match args.args.as_slice() {
+        [url] => ("edgeroute.yaml", url),
+        [file, url] => (file.as_str(), url),
+        _ => unreachable!("clap takes one or two"),
+    };
+    if let Some((_, _, message, _)) = crate::tests_model::url_problem(url) {
+        return Err(Error::Usage(format!("{url}: {message}")));
+    }
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(Error::Usage(format!(
+                "-H {header:?}: a header is `name: value`"
+            )));
+        };
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let common = Common {
+        file: PathBuf::from(file),
+        deny: None,
+        require_coverage: false,
+    };
+    let Some((_, generated)) = generate(ui, &common)? else {
+        return Ok(false);
+    };
+    let request = crate::event::Request {
+        url: url.clone(),
+        method: args.method.clone(),
+        ip: args.ip.clone(),
+        headers,
+        cookies: Vec::new(),
+    };
+    let mut harness =
+        crate::run::Harness::load(&generated.js, generated.program.runtime).map_err(|e| {
+            Error::Generated {
+                message: e.to_string(),
+                snippet: String::new(),
+            }
+        })?;
+    let result = harness.route(&request);
+    if let Err(crate::run::RunError::BadRequest(why)) = &result {
+        return Err(Error::Usage(format!("{url}: {why}")));
+    }
+    let explanation = crate::explain::explain(&generated.program, &request, &result);
+    match ui.format {
+        Format::Json => ui.out(&format!("{}\n", explanation.json())),
+        Format::Human | Format::Markdown => ui.out(&explanation.text()),
+    }
+    Ok(true)
+}
+
+fn side((loaded, generated): &(Loaded, Generated)) -> crate::changes::Side<'_> {
+    crate::changes::Side {
+        rules: loaded.rules.as_ref().expect("valid"),
+        generated,
+    }
+}
+
+fn diff(ui: &Ui, args: &DiffArgs) -> Result<bool, Error> {
+    let (old, new) = match (&args.base, args.files.as_slice()) {
+        (Some(rev), [] | [_]) => {
+            let file = args
+                .files
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("edgeroute.yaml"));
+            let old = git_show(rev, &file)?;
+            let name = format!("{}@{rev}", file.display());
+            (pipeline::load_bytes(&name, old), pipeline::load(&file)?)
+        }
+        (None, [old, new]) => (pipeline::load(old)?, pipeline::load(new)?),
+        _ => {
+            return Err(Error::Usage(
+                "diff takes OLD NEW, or --base REV [FILE]".to_owned(),
+            ));
+        }
+    };
+    let mut sides = Vec::new();
+    for mut loaded in [old, new] {
+        let generated = match &loaded.rules {
+            Some(rules) => Some(pipeline::generate(rules, &mut loaded.diagnostics)?),
+            None => None,
+        };
+        ui.diagnostics(&loaded.file, &loaded.diagnostics);
+        match generated {
+            Some(generated) if !loaded.diagnostics.has_errors() => sides.push((loaded, generated)),
+            _ => return Ok(false),
+        }
+    }
+    let report = crate::changes::compare(&side(&sides[0]), &side(&sides[1]), args.js)?;
+    match ui.format {
+        Format::Human => ui.out(&report.text()),
+        Format::Markdown => ui.out(&report.markdown()),
+        Format::Json => ui.out(&format!("{}\n", report.json())),
+    }
+    Ok(!args.exit_code || report.changes.is_empty())
+}
+
+/// The bytes of FILE at git revision REV.
+fn git_show(rev: &str, file: &Path) -> Result<Vec<u8>, Error> {
+    let spec = format!("{rev}:./{}", file.display());
+    let output = std::process::Command::new("git")
+        .args(["show", &spec])
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    if !output.status.success() {
+        return Err(Error::Usage(format!(
+            "git show {spec}: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(output.stdout)
+}
+
 fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
     let file = pipeline::read(&args.file)?;
     let runtime = match args.runtime {
@@ -262,16 +452,30 @@ fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
     if let Err(violations) = check::gate(file.text(), runtime, Profile::Runtime) {
         ok = false;
         for v in &violations {
-            ui.err(&format!("error[{}]: {}\n  --> {}:{}:{}\n   | {}\n", v.rule, v.message, file.name(), v.line, v.column, v.snippet));
+            ui.err(&format!(
+                "error[{}]: {}\n  --> {}:{}:{}\n   | {}\n",
+                v.rule,
+                v.message,
+                file.name(),
+                v.line,
+                v.column,
+                v.snippet
+            ));
         }
     }
     let bytes = file.text().len();
     if bytes > SIZE_LIMIT {
         ok = false;
-        ui.err(&format!("error[size-budget]: {} is {bytes} bytes; CloudFront accepts at most {SIZE_LIMIT}\n", file.name()));
+        ui.err(&format!(
+            "error[size-budget]: {} is {bytes} bytes; CloudFront accepts at most {SIZE_LIMIT}\n",
+            file.name()
+        ));
     }
     if ok {
-        ui.out(&format!("ok: {} is valid {runtime} ({bytes} bytes)\n", file.name()));
+        ui.out(&format!(
+            "ok: {} is valid {runtime} ({bytes} bytes)\n",
+            file.name()
+        ));
     }
     Ok(ok)
 }
@@ -283,26 +487,42 @@ fn print_report(ui: &Ui, report: &Report, require_coverage: bool) -> bool {
     }
     let uncovered = report.uncovered();
     if !uncovered.is_empty() {
-        let mut text = String::from(if require_coverage { "error: not covered by any test case:\n" } else { "note: not covered by any test case:\n" });
+        let mut text = String::from(if require_coverage {
+            "error: not covered by any test case:\n"
+        } else {
+            "note: not covered by any test case:\n"
+        });
         for item in uncovered.iter() {
             text.push_str(&format!("  {item}\n"));
         }
         ui.out(&text);
     }
-    ui.out(&format!("{} passed, {} failed\n", report.passed(), report.failed()));
+    ui.out(&format!(
+        "{} passed, {} failed\n",
+        report.passed(),
+        report.failed()
+    ));
     report.failed() == 0 && (!require_coverage || uncovered.is_empty())
 }
 
 fn summary(loaded: &Loaded, generated: &Generated) -> String {
     let bytes = generated.js.len();
-    let warnings = loaded.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let warnings = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     format!(
         "ok: {} → {} bytes ({} under the {SIZE_LIMIT}-byte limit), {}{}\n",
         loaded.file.name(),
         bytes,
         SIZE_LIMIT.saturating_sub(bytes),
         generated.program.runtime,
-        if warnings > 0 { format!(", {warnings} warning(s)") } else { String::new() }
+        if warnings > 0 {
+            format!(", {warnings} warning(s)")
+        } else {
+            String::new()
+        }
     )
 }
 
@@ -311,20 +531,36 @@ fn check_output(ui: &Ui, path: &Path, js: &str) -> Result<bool, Error> {
     let current = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => return Err(Error::Io { path: path.to_owned(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
     if current == js {
         ui.out(&format!("{} is up to date\n", path.display()));
         return Ok(true);
     }
-    ui.out(&crate::diff::unified(&current, js, &path.display().to_string(), "generated"));
-    ui.err(&format!("{} is stale: run `edgeroute build` and commit the result\n", path.display()));
+    ui.out(&crate::diff::unified(
+        &current,
+        js,
+        &path.display().to_string(),
+        "generated",
+    ));
+    ui.err(&format!(
+        "{} is stale: run `edgeroute build` and commit the result\n",
+        path.display()
+    ));
     Ok(false)
 }
 
 /// Write through a temporary file in the same folder, then rename: the old file survives any failure.
 fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
-    let io = |source| Error::Io { path: path.to_owned(), source };
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

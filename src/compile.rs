@@ -9,8 +9,14 @@
 
 use ipnet::IpNet;
 
-use crate::ir::{self, AclEntry, Data, FallbackIr, Features, HostPattern, Parts, PartIr, Program, ServerNames, Table};
-use crate::model::{self, AccessEntry, Block, DEFAULT_INDEX, Fallback, Flag, LocationKind, Part, Rules, ServerName, Var};
+use crate::ir::{
+    self, AclEntry, Data, FallbackIr, Features, HostPattern, PartIr, Parts, Program, ServerNames,
+    Table,
+};
+use crate::model::{
+    self, AccessEntry, Block, DEFAULT_INDEX, Fallback, Flag, LocationKind, Part, Rules, ServerName,
+    Var,
+};
 
 /// Compile validated rules into the router's tables.
 pub fn compile(rules: &Rules) -> Program {
@@ -27,8 +33,10 @@ pub fn compile(rules: &Rules) -> Program {
     for (index, server) in rules.servers.iter().enumerate() {
         c.host_names(&mut data, index, &server.names);
     }
-    data.w.sort_by_key(|(suffix, _)| std::cmp::Reverse(suffix.len()));
-    data.t.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+    data.w
+        .sort_by_key(|(suffix, _)| std::cmp::Reverse(suffix.len()));
+    data.t
+        .sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
     data.s = rules.servers.iter().map(|s| c.server(s)).collect();
     data.a = std::mem::take(&mut c.acls);
     c.features.wild = !data.w.is_empty() || !data.t.is_empty();
@@ -68,13 +76,27 @@ impl Compiler {
                 }
                 ServerName::Leading(suffix) => data.w.push((suffix.clone(), server)),
                 ServerName::Trailing(prefix) => data.t.push((prefix.clone(), server)),
-                ServerName::Pattern { regex, params, .. } => {
+                ServerName::Pattern {
+                    regex,
+                    params,
+                    text,
+                } => {
                     let regex = self.regex(regex);
                     let params = params
                         .iter()
-                        .map(|p| (p.name.clone(), p.check.as_ref().map_or(-1, |r| self.regex(r) as i64)))
+                        .map(|p| {
+                            (
+                                p.name.clone(),
+                                p.check.as_ref().map_or(-1, |r| self.regex(r) as i64),
+                            )
+                        })
                         .collect();
-                    data.p.push(HostPattern { regex, server, params });
+                    data.p.push(HostPattern {
+                        regex,
+                        server,
+                        params,
+                        text: text.clone(),
+                    });
                 }
             }
         }
@@ -117,17 +139,32 @@ impl Compiler {
         let own = &location.block;
         let (k, path) = match &location.kind {
             LocationKind::Exact(p) => (ir::KIND_EXACT, Some(p)),
-            LocationKind::Prefix { path, stop_regex: true } => (ir::KIND_STOP_PREFIX, Some(path)),
+            LocationKind::Prefix {
+                path,
+                stop_regex: true,
+            } => (ir::KIND_STOP_PREFIX, Some(path)),
             LocationKind::Prefix { path, .. } => (ir::KIND_PREFIX, Some(path)),
             LocationKind::Regex(_) => (ir::KIND_REGEX, None),
         };
-        let root = if own.alias.is_some() { None } else { own.root.as_ref().or(server.root.as_ref()) };
+        let root = if own.alias.is_some() {
+            None
+        } else {
+            own.root.as_ref().or(server.root.as_ref())
+        };
         let headers = own.headers.as_ref().or(server.headers.as_ref());
-        let index = own.index.as_ref().or(server.index.as_ref()).filter(|i| *i != DEFAULT_INDEX);
+        let index = own
+            .index
+            .as_ref()
+            .or(server.index.as_ref())
+            .filter(|i| *i != DEFAULT_INDEX);
         ir::Location {
             k,
             p: own.alias.as_ref().and(path.cloned()),
-            a: own.access.as_ref().or(server.access.as_ref()).map(|a| self.acl(a)),
+            a: own
+                .access
+                .as_ref()
+                .or(server.access.as_ref())
+                .map(|a| self.acl(a)),
             rw: own.rewrites.iter().map(|r| self.rewrite(r)).collect(),
             rt: own.ret.as_ref().map(|r| self.ret(r)),
             tf: own.try_files.as_ref().map(|t| self.try_files(t)),
@@ -156,7 +193,10 @@ impl Compiler {
         ir::Rewrite {
             regex: rule.regex.as_ref().map_or(-1, |r| self.regex(r) as i64),
             path: self.parts(&rule.path),
-            query: rule.query.as_ref().map(|q| (self.parts(&q.value), q.drop_original)),
+            query: rule
+                .query
+                .as_ref()
+                .map(|q| (self.parts(&q.value), q.drop_original)),
             flag: match rule.flag {
                 Flag::None => 0,
                 Flag::Last => 1,
@@ -178,7 +218,11 @@ impl Compiler {
     fn try_files(&mut self, tf: &model::TryFiles) -> ir::TryFiles {
         self.features.try_files = true;
         ir::TryFiles {
-            candidates: tf.candidates.iter().map(|c| (self.parts(&c.value), c.dir)).collect(),
+            candidates: tf
+                .candidates
+                .iter()
+                .map(|c| (self.parts(&c.value), c.dir))
+                .collect(),
             fallback: match &tf.fallback {
                 Fallback::Code(code) => FallbackIr::Code(*code),
                 Fallback::Uri { path, query } => {
@@ -222,7 +266,10 @@ impl Compiler {
 
     /// The index of a regex in `R`, sharing identical ones.
     fn regex(&mut self, regex: &model::Regex) -> usize {
-        let entry = (regex.source.clone(), if regex.caseless { "i" } else { "" }.to_owned());
+        let entry = (
+            regex.source.clone(),
+            if regex.caseless { "i" } else { "" }.to_owned(),
+        );
         match self.regexes.iter().position(|r| *r == entry) {
             Some(i) => i,
             None => {

@@ -70,21 +70,51 @@ pub fn location(text: &str) -> Result<LocationSpec<'_>, Problem> {
         [(_, m), t] if matches!(*m, "=" | "^~" | "~" | "~*") => (*m, *t),
         [t] if t.1.starts_with('/') => ("", *t),
         [(o, t)] if t.starts_with('=') || t.starts_with('~') || t.starts_with("^~") => {
-            return Err(Problem::new(Code::InvalidLocation, "put a space between the modifier and the path", *o, t.len()));
+            return Err(Problem::new(
+                Code::InvalidLocation,
+                "put a space between the modifier and the path",
+                *o,
+                t.len(),
+            ));
         }
-        [] => return Err(Problem::new(Code::InvalidLocation, "a location needs a path or a regex", 0, text.len())),
+        [] => {
+            return Err(Problem::new(
+                Code::InvalidLocation,
+                "a location needs a path or a regex",
+                0,
+                text.len(),
+            ));
+        }
         [(o, m), ..] if !m.starts_with('/') && !matches!(*m, "=" | "^~" | "~" | "~*") => {
-            return Err(Problem::new(Code::InvalidLocation, format!("unknown modifier `{m}`"), *o, m.len())
-                .help("a location is `= /path`, `^~ /prefix`, `/prefix`, `~ regex` or `~* regex`"));
+            return Err(Problem::new(
+                Code::InvalidLocation,
+                format!("unknown modifier `{m}`"),
+                *o,
+                m.len(),
+            )
+            .help("a location is `= /path`, `^~ /prefix`, `/prefix`, `~ regex` or `~* regex`"));
         }
         [_, _, (o, _), ..] | [(o, _), _, ..] => {
-            return Err(Problem::new(Code::InvalidLocation, "a location is one modifier and one path or regex, without spaces inside", *o, text.len() - o)
-                .help("in a regex, write a space as `\\x20`"));
+            return Err(Problem::new(
+                Code::InvalidLocation,
+                "a location is one modifier and one path or regex, without spaces inside",
+                *o,
+                text.len() - o,
+            )
+            .help("in a regex, write a space as `\\x20`"));
         }
-        [(o, m)] => return Err(Problem::new(Code::InvalidLocation, "a location needs a path or a regex after the modifier", *o, m.len())),
+        [(o, m)] => {
+            return Err(Problem::new(
+                Code::InvalidLocation,
+                "a location needs a path or a regex after the modifier",
+                *o,
+                m.len(),
+            ));
+        }
     };
     if !modifier.starts_with('~') {
-        path_text(target).map_err(|(i, message)| Problem::new(Code::InvalidLocation, message, offset + i, 1))?;
+        path_text(target)
+            .map_err(|(i, message)| Problem::new(Code::InvalidLocation, message, offset + i, 1))?;
     }
     Ok(LocationSpec {
         modifier,
@@ -99,7 +129,10 @@ fn path_text(path: &str) -> Result<(), (usize, String)> {
         return Err((0, "exact and prefix paths start with `/`".to_owned()));
     }
     match path.char_indices().find(|(_, c)| !c.is_ascii_graphic()) {
-        Some((i, c)) => Err((i, format!("location paths are printable ASCII; found {c:?}"))),
+        Some((i, c)) => Err((
+            i,
+            format!("location paths are printable ASCII; found {c:?}"),
+        )),
         None => Ok(()),
     }
 }
@@ -116,13 +149,25 @@ pub struct RewriteSpec<'t> {
 pub fn rewrite(text: &str) -> Result<RewriteSpec<'_>, Problem> {
     let w = words(text);
     let (regex, replacement, flag) = match w.as_slice() {
-        [] => return Err(Problem::new(Code::InvalidRewrite, "an empty rewrite rule", 0, text.len())),
+        [] => {
+            return Err(Problem::new(
+                Code::InvalidRewrite,
+                "an empty rewrite rule",
+                0,
+                text.len(),
+            ));
+        }
         [target] => (None, *target, Flag::Break),
         [regex, replacement] => (Some(*regex), *replacement, Flag::None),
         [regex, replacement, (o, f)] => (Some(*regex), *replacement, parse_flag(f, *o)?),
         [_, _, _, (o, _), ..] => {
-            return Err(Problem::new(Code::InvalidRewrite, "a rewrite rule is `REGEX REPLACEMENT [FLAG]`", *o, text.len() - o)
-                .help("in a regex, write a space as `\\x20`"));
+            return Err(Problem::new(
+                Code::InvalidRewrite,
+                "a rewrite rule is `REGEX REPLACEMENT [FLAG]`",
+                *o,
+                text.len() - o,
+            )
+            .help("in a regex, write a space as `\\x20`"));
         }
     };
     let absolute = ["http://", "https://", "$scheme"]
@@ -134,8 +179,13 @@ pub fn rewrite(text: &str) -> Result<RewriteSpec<'_>, Problem> {
         _ => flag,
     };
     if regex.is_none() && absolute {
-        return Err(Problem::new(Code::InvalidRewrite, "`rewrite: TARGET` stays in the location; a URL target needs `REGEX URL redirect`", replacement.0, replacement.1.len())
-            .help("write `return: 302 URL`, or `rewrite: ^ URL redirect`"));
+        return Err(Problem::new(
+            Code::InvalidRewrite,
+            "`rewrite: TARGET` stays in the location; a URL target needs `REGEX URL redirect`",
+            replacement.0,
+            replacement.1.len(),
+        )
+        .help("write `return: 302 URL`, or `rewrite: ^ URL redirect`"));
     }
     Ok(RewriteSpec {
         regex,
@@ -151,14 +201,22 @@ fn parse_flag(flag: &str, offset: usize) -> Result<Flag, Problem> {
         "redirect" => Flag::Redirect,
         "permanent" => Flag::Permanent,
         _ => {
-            return Err(Problem::new(Code::InvalidRewrite, format!("unknown rewrite flag `{flag}`"), offset, flag.len())
-                .help("the flags are last, break, redirect and permanent"));
+            return Err(Problem::new(
+                Code::InvalidRewrite,
+                format!("unknown rewrite flag `{flag}`"),
+                offset,
+                flag.len(),
+            )
+            .help("the flags are last, break, redirect and permanent"));
         }
     })
 }
 
+/// A `return` string parsed: the code, and the rest (its byte offset and text) when there is one.
+pub type ReturnParts<'a> = (u16, Option<(usize, &'a str)>);
+
 /// A `return` string: the code and the rest, verbatim.
-pub fn ret(text: &str) -> Result<(u16, Option<(usize, &str)>), Problem> {
+pub fn ret(text: &str) -> Result<ReturnParts<'_>, Problem> {
     let trimmed = text.trim_start();
     let lead = text.len() - trimmed.len();
     let code_len = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
@@ -168,7 +226,12 @@ pub fn ret(text: &str) -> Result<(u16, Option<(usize, &str)>), Problem> {
     let rest_offset = text.len() - rest.len();
     let rest = (!rest.is_empty()).then_some((rest_offset, rest));
     if REDIRECT_CODES.contains(&code) && rest.is_none() {
-        return Err(Problem::new(Code::InvalidReturn, format!("`return {code}` needs a URL"), lead, code_len));
+        return Err(Problem::new(
+            Code::InvalidReturn,
+            format!("`return {code}` needs a URL"),
+            lead,
+            code_len,
+        ));
     }
     Ok((code, rest))
 }
@@ -177,7 +240,12 @@ pub fn ret(text: &str) -> Result<(u16, Option<(usize, &str)>), Problem> {
 pub fn status(text: &str, offset: usize, code: Code) -> Result<u16, Problem> {
     match text.parse::<u16>() {
         Ok(n) if (200..=599).contains(&n) && text.len() == 3 => Ok(n),
-        _ => Err(Problem::new(code, format!("`{text}` is not a status code from 200 to 599"), offset, text.len().max(1))),
+        _ => Err(Problem::new(
+            code,
+            format!("`{text}` is not a status code from 200 to 599"),
+            offset,
+            text.len().max(1),
+        )),
     }
 }
 
@@ -185,14 +253,24 @@ pub fn status(text: &str, offset: usize, code: Code) -> Result<u16, Problem> {
 pub fn access(text: &str) -> Result<(AccessEntry, bool), Problem> {
     let w = words(text);
     let [(_, action), (offset, target)] = w.as_slice() else {
-        return Err(Problem::new(Code::InvalidAccess, "an access entry is `allow X` or `deny X`", 0, text.len())
-            .help("X is a CIDR (10.0.0.0/8), an address, or `all`"));
+        return Err(Problem::new(
+            Code::InvalidAccess,
+            "an access entry is `allow X` or `deny X`",
+            0,
+            text.len(),
+        )
+        .help("X is a CIDR (10.0.0.0/8), an address, or `all`"));
     };
     let allow = match *action {
         "allow" => true,
         "deny" => false,
         other => {
-            return Err(Problem::new(Code::InvalidAccess, format!("`{other}` is neither allow nor deny"), 0, other.len()));
+            return Err(Problem::new(
+                Code::InvalidAccess,
+                format!("`{other}` is neither allow nor deny"),
+                0,
+                other.len(),
+            ));
         }
     };
     if *target == "all" {
@@ -203,7 +281,12 @@ pub fn access(text: &str) -> Result<(AccessEntry, bool), Problem> {
         Err(_) => match target.parse::<std::net::IpAddr>() {
             Ok(ip) => IpNet::from(ip),
             Err(_) => {
-                return Err(Problem::new(Code::InvalidCidr, format!("`{target}` is not an address or CIDR"), *offset, target.len()));
+                return Err(Problem::new(
+                    Code::InvalidCidr,
+                    format!("`{target}` is not an address or CIDR"),
+                    *offset,
+                    target.len(),
+                ));
             }
         },
     };
@@ -219,13 +302,39 @@ pub fn access(text: &str) -> Result<(AccessEntry, bool), Problem> {
 
 /// Request headers a viewer-request function may not set (cloudfront-runtime.md §6).
 pub fn forbidden_header(name: &str) -> Option<&'static str> {
-    const READ_ONLY: &[&str] = &["host", "content-length", "transfer-encoding", "via", "cdn-loop"];
+    const READ_ONLY: &[&str] = &[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "via",
+        "cdn-loop",
+    ];
     const DISALLOWED: &[&str] = &[
-        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-        "trailer", "upgrade", "x-accel-buffering", "x-accel-charset", "x-accel-limit-rate", "x-accel-redirect",
-        "x-amzn-auth", "x-amzn-cf-billing", "x-amzn-cf-id", "x-amzn-cf-xff", "x-amzn-errortype",
-        "x-amzn-fle-profile", "x-amzn-header-count", "x-amzn-header-order", "x-amzn-lambda-integration-tag",
-        "x-amzn-requestid", "x-cache", "x-forwarded-proto", "x-real-ip",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "trailer",
+        "upgrade",
+        "x-accel-buffering",
+        "x-accel-charset",
+        "x-accel-limit-rate",
+        "x-accel-redirect",
+        "x-amzn-auth",
+        "x-amzn-cf-billing",
+        "x-amzn-cf-id",
+        "x-amzn-cf-xff",
+        "x-amzn-errortype",
+        "x-amzn-fle-profile",
+        "x-amzn-header-count",
+        "x-amzn-header-order",
+        "x-amzn-lambda-integration-tag",
+        "x-amzn-requestid",
+        "x-cache",
+        "x-forwarded-proto",
+        "x-real-ip",
     ];
     if READ_ONLY.contains(&name) {
         return Some("read-only in a viewer-request function");
@@ -250,8 +359,13 @@ pub fn index(text: &str) -> Result<(), Problem> {
     if ok {
         Ok(())
     } else {
-        Err(Problem::new(Code::InvalidIndex, format!("`{text}` is not one file name with a `.`"), 0, text.len())
-            .help("for example `index.html`"))
+        Err(Problem::new(
+            Code::InvalidIndex,
+            format!("`{text}` is not one file name with a `.`"),
+            0,
+            text.len(),
+        )
+        .help("for example `index.html`"))
     }
 }
 
@@ -264,13 +378,24 @@ pub fn path_char(c: char) -> bool {
 pub fn origin_name(text: &str, domain: bool) -> Result<(), Problem> {
     let ok = !text.is_empty()
         && text.len() <= 253
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
         && (!domain || (!text.starts_with('.') && !text.ends_with('.') && !text.contains("..")));
     if ok {
         Ok(())
     } else {
-        let what = if domain { "a domain name" } else { "an origin id" };
-        Err(Problem::new(Code::InvalidOrigin, format!("`{text}` is not {what}"), 0, text.len()))
+        let what = if domain {
+            "a domain name"
+        } else {
+            "an origin id"
+        };
+        Err(Problem::new(
+            Code::InvalidOrigin,
+            format!("`{text}` is not {what}"),
+            0,
+            text.len(),
+        ))
     }
 }
 
@@ -281,9 +406,15 @@ mod tests {
     #[test]
     fn location_forms() {
         assert_eq!(location("= /healthz").unwrap().modifier, "=");
-        assert_eq!(location("^~   /app2/assets").unwrap().target, "/app2/assets");
+        assert_eq!(
+            location("^~   /app2/assets").unwrap().target,
+            "/app2/assets"
+        );
         assert_eq!(location("/").unwrap().modifier, "");
-        assert_eq!(location(r"~* \.(png|jpe?g)$").unwrap().target, r"\.(png|jpe?g)$");
+        assert_eq!(
+            location(r"~* \.(png|jpe?g)$").unwrap().target,
+            r"\.(png|jpe?g)$"
+        );
         assert_eq!(location("=/x").unwrap_err().code, Code::InvalidLocation);
         assert_eq!(location("= x").unwrap_err().code, Code::InvalidLocation);
         assert_eq!(location("@named").unwrap_err().code, Code::InvalidLocation);
@@ -296,7 +427,10 @@ mod tests {
         assert_eq!(r.flag, Flag::Permanent);
         assert_eq!(rewrite("/app2/index.html").unwrap().flag, Flag::Break);
         assert_eq!(rewrite("^ https://x/ last").unwrap().flag, Flag::Redirect);
-        assert_eq!(rewrite("^ /x sometimes").unwrap_err().code, Code::InvalidRewrite);
+        assert_eq!(
+            rewrite("^ /x sometimes").unwrap_err().code,
+            Code::InvalidRewrite
+        );
     }
 
     #[test]
@@ -313,9 +447,20 @@ mod tests {
         let (e, host_bits) = access("allow 10.1.2.3/8").unwrap();
         assert!(e.allow && host_bits);
         assert_eq!(e.net.unwrap().to_string(), "10.0.0.0/8");
-        assert_eq!(access("deny 2001:db8::1").unwrap().0.net.unwrap().to_string(), "2001:db8::1/128");
+        assert_eq!(
+            access("deny 2001:db8::1")
+                .unwrap()
+                .0
+                .net
+                .unwrap()
+                .to_string(),
+            "2001:db8::1/128"
+        );
         assert!(access("deny all").unwrap().0.net.is_none());
-        assert_eq!(access("allow 10.0.0.0/33").unwrap_err().code, Code::InvalidCidr);
+        assert_eq!(
+            access("allow 10.0.0.0/33").unwrap_err().code,
+            Code::InvalidCidr
+        );
         assert_eq!(access("permit all").unwrap_err().code, Code::InvalidAccess);
     }
 

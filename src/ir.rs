@@ -68,6 +68,8 @@ pub struct HostPattern {
     pub server: usize,
     /// For group i+1: its param name and the index of its check regex (-1: none).
     pub params: Vec<(Option<String>, i64)>,
+    /// The `server_name` as written (for reports; not emitted).
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -161,9 +163,19 @@ pub enum FallbackIr {
 /// `[allow, 0]`, `[allow, 4, net, bits]` or `[allow, 6, [groups], bits]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AclEntry {
-    All { allow: bool },
-    V4 { allow: bool, net: u32, bits: u8 },
-    V6 { allow: bool, groups: [u16; 8], bits: u8 },
+    All {
+        allow: bool,
+    },
+    V4 {
+        allow: bool,
+        net: u32,
+        bits: u8,
+    },
+    V6 {
+        allow: bool,
+        groups: [u16; 8],
+        bits: u8,
+    },
 }
 
 /// An ordered string-keyed table, serialized as a JSON object in insertion order.
@@ -242,7 +254,11 @@ impl Serialize for Return {
 
 impl Serialize for TryFiles {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let candidates: Vec<(&Parts, u8)> = self.candidates.iter().map(|(p, d)| (p, u8::from(*d))).collect();
+        let candidates: Vec<(&Parts, u8)> = self
+            .candidates
+            .iter()
+            .map(|(p, d)| (p, u8::from(*d)))
+            .collect();
         (candidates, &self.fallback).serialize(s)
     }
 }
@@ -261,7 +277,11 @@ impl Serialize for AclEntry {
         match *self {
             AclEntry::All { allow } => (u8::from(allow), 0).serialize(s),
             AclEntry::V4 { allow, net, bits } => (u8::from(allow), 4, net, bits).serialize(s),
-            AclEntry::V6 { allow, groups, bits } => (u8::from(allow), 6, groups, bits).serialize(s),
+            AclEntry::V6 {
+                allow,
+                groups,
+                bits,
+            } => (u8::from(allow), 6, groups, bits).serialize(s),
         }
     }
 }

@@ -13,11 +13,12 @@
 //! never panics (problems become `Diagnostic`s); a JavaScript check failure is edgeroute's own bug
 //! (`Error`), never the user's.
 
+pub mod changes;
 pub mod check;
-mod compact;
 pub mod cli;
-pub mod config;
+mod compact;
 pub mod compile;
+pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod directive;
@@ -25,6 +26,7 @@ pub mod emit;
 pub mod error;
 pub mod event;
 pub mod expect;
+pub mod explain;
 pub mod golden;
 pub mod ir;
 pub mod model;

@@ -18,19 +18,29 @@ pub fn cases(v: &mut Validator<'_, '_>, raw: &[RawTest]) -> Vec<Case> {
 fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
     let url = raw.url.as_ref()?;
     let url_ok = check_url(v, url);
-    let ip = raw.ip.as_ref().map_or(DEFAULT_IP.to_owned(), |t| t.value.clone());
+    let ip = raw
+        .ip
+        .as_ref()
+        .map_or(DEFAULT_IP.to_owned(), |t| t.value.clone());
     if let Some(t) = &raw.ip
         && t.value.parse::<std::net::IpAddr>().is_err()
     {
-        v.diags.at(Code::InvalidTest, t.span, format!("`{}` is not an IP address", t.value));
+        v.diags.at(
+            Code::InvalidTest,
+            t.span,
+            format!("`{}` is not an IP address", t.value),
+        );
     }
-    let status = raw.status.as_ref().and_then(|t| match directive::status(&t.value, 0, Code::InvalidTest) {
-        Ok(code) => Some(code),
-        Err(p) => {
-            v.problem(t, p);
-            None
-        }
-    });
+    let status =
+        raw.status.as_ref().and_then(
+            |t| match directive::status(&t.value, 0, Code::InvalidTest) {
+                Ok(code) => Some(code),
+                Err(p) => {
+                    v.problem(t, p);
+                    None
+                }
+            },
+        );
     let expect = Expect {
         uri: text(&raw.uri),
         querystring: text(&raw.querystring),
@@ -44,7 +54,12 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
         headers: raw
             .headers
             .iter()
-            .map(|(k, val)| (k.value.to_ascii_lowercase(), val.as_ref().map(|x| x.value.clone())))
+            .map(|(k, val)| {
+                (
+                    k.value.to_ascii_lowercase(),
+                    val.as_ref().map(|x| x.value.clone()),
+                )
+            })
             .collect(),
         matched: raw.matched.as_ref().map(|t| collapse_spaces(&t.value)),
     };
@@ -65,7 +80,10 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
     Some(Case {
         span: raw.span,
         url: url.value.clone(),
-        method: raw.method.as_ref().map_or("GET".to_owned(), |t| t.value.clone()),
+        method: raw
+            .method
+            .as_ref()
+            .map_or("GET".to_owned(), |t| t.value.clone()),
         ip,
         headers: pairs(&raw.request_headers),
         cookies: pairs(&raw.cookies),
@@ -73,26 +91,46 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
     })
 }
 
-/// `https://HOST[/PATH][?QUERY]` as written; returns whether it is usable.
-fn check_url(v: &mut Validator<'_, '_>, url: &Text) -> bool {
-    let text = url.value.as_str();
-    let Some(rest) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else {
-        v.inner(url, 0, text.find(':').unwrap_or(text.len()).max(1), Code::InvalidUrl, "a test url starts with `https://`")
-            .set_help("for example `https://pr-1.preview.example.com/path?q=1`");
-        return false;
+/// Why a request URL cannot be used: (byte offset, length, message, help).
+pub type UrlProblem = (usize, usize, &'static str, Option<&'static str>);
+
+/// `https://HOST[/PATH][?QUERY]` as written (cases and `explain` take the same URLs).
+pub fn url_problem(text: &str) -> Option<UrlProblem> {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        let len = text.find(':').unwrap_or(text.len()).max(1);
+        return Some((
+            0,
+            len,
+            "a test url starts with `https://`",
+            Some("for example `https://pr-1.preview.example.com/path?q=1`"),
+        ));
     };
     let base = text.len() - rest.len();
-    let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    if host_end == 0 {
-        v.inner(url, base, 1, Code::InvalidUrl, "the url has no host");
-        return false;
+    if rest.find(['/', '?']).unwrap_or(rest.len()) == 0 {
+        return Some((base, 1, "the url has no host", None));
     }
-    if let Some(i) = text.find(|c: char| c.is_whitespace() || c.is_control() || c == '#') {
-        v.inner(url, i, 1, Code::InvalidUrl, "a test url holds no white space, control characters or `#`")
-            .set_help("percent-encode them, as a browser would (`%20`)");
-        return false;
+    let i = text.find(|c: char| c.is_whitespace() || c.is_control() || c == '#')?;
+    Some((
+        i,
+        1,
+        "a test url holds no white space, control characters or `#`",
+        Some("percent-encode them, as a browser would (`%20`)"),
+    ))
+}
+
+/// Reports the url's problem, if any; returns whether it is usable.
+fn check_url(v: &mut Validator<'_, '_>, url: &Text) -> bool {
+    let Some((offset, len, message, help)) = url_problem(&url.value) else {
+        return true;
+    };
+    let d = v.inner(url, offset, len, Code::InvalidUrl, message);
+    if let Some(help) = help {
+        d.set_help(help);
     }
-    true
+    false
 }
 
 fn text(t: &Option<Text>) -> Option<String> {
@@ -100,10 +138,16 @@ fn text(t: &Option<Text>) -> Option<String> {
 }
 
 fn pairs(list: &[(Text, Text)]) -> Vec<(String, String)> {
-    list.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()
+    list.iter()
+        .map(|(k, v)| (k.value.clone(), v.value.clone()))
+        .collect()
 }
 
 /// `location` text with runs of spaces collapsed, as `matched` compares it.
 pub fn collapse_spaces(text: &str) -> String {
-    directive::words(text).iter().map(|(_, w)| *w).collect::<Vec<_>>().join(" ")
+    directive::words(text)
+        .iter()
+        .map(|(_, w)| *w)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

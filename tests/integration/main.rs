@@ -1,1 +1,7 @@
+//! The one integration test binary (boa and swc link slowly; one binary links once).
+//!
+//! Each module owns one stage's behaviour as a user sees it: through the library API or the real CLI.
 
+mod common;
+mod diagnostics;
+mod review;
