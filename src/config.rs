@@ -231,7 +231,8 @@ fn block(entries: &[(Text, Rc<Node>)], diags: &mut Diagnostics) -> RawBlock {
             "index" => block.index = text(value, diags),
             "access" => block.access = Some(one_or_many(value, diags)),
             "add_request_headers" => {
-                block.add_request_headers = Some(Spanned::new(text_pairs(value, diags), value.span));
+                block.add_request_headers =
+                    Some(Spanned::new(text_pairs(value, diags), value.span));
             }
             "origin" => block.origin = origin(value, diags),
             "rewrite" => block.rewrite = Some(one_or_many(value, diags)),
@@ -294,22 +295,36 @@ fn test(node: &Node, diags: &mut Diagnostics) -> Option<RawTest> {
 }
 
 /// The entries of a mapping whose keys are in `allowed`; reports every other key.
-fn mapping(node: &Node, allowed: &[&str], diags: &mut Diagnostics) -> Option<Vec<(Text, Rc<Node>)>> {
+fn mapping(
+    node: &Node,
+    allowed: &[&str],
+    diags: &mut Diagnostics,
+) -> Option<Vec<(Text, Rc<Node>)>> {
     let NodeKind::Map(pairs) = &node.kind else {
         wrong_type(node, "a mapping", diags);
         return None;
     };
     let mut entries: Vec<(Text, Rc<Node>)> = Vec::with_capacity(pairs.len());
     for (key, value) in pairs {
-        let Some(name) = text(key, diags) else { continue };
+        let Some(name) = text(key, diags) else {
+            continue;
+        };
         if entries.iter().any(|(k, _)| k.value == name.value) {
             diags
-                .at(Code::DuplicateKey, name.span, format!("`{}` is given twice", name.value))
+                .at(
+                    Code::DuplicateKey,
+                    name.span,
+                    format!("`{}` is given twice", name.value),
+                )
                 .set_label("already given above in this mapping");
             continue;
         }
         if !allowed.contains(&name.value.as_str()) {
-            let d = diags.at(Code::UnknownKey, name.span, format!("unknown key `{}`", name.value));
+            let d = diags.at(
+                Code::UnknownKey,
+                name.span,
+                format!("unknown key `{}`", name.value),
+            );
             d.label = Some(format!("expected one of: {}", allowed.join(", ")));
             if let Some(close) = did_you_mean(&name.value, allowed.iter().copied()) {
                 d.help = Some(format!("did you mean `{close}`?"));
@@ -336,7 +351,9 @@ fn require(entries: &[(Text, Rc<Node>)], span: Span, keys: &[&str], diags: &mut 
 /// A scalar as text (numbers and booleans as written).
 fn text(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
     match &node.kind {
-        NodeKind::Scalar { text, .. } if !node.is_null() => Some(Spanned::new(text.clone(), node.span)),
+        NodeKind::Scalar { text, .. } if !node.is_null() => {
+            Some(Spanned::new(text.clone(), node.span))
+        }
         _ => {
             wrong_type(node, "text", diags);
             None
@@ -345,7 +362,11 @@ fn text(node: &Node, diags: &mut Diagnostics) -> Option<Text> {
 }
 
 /// A list of items read by `item`; items that fail are skipped (already reported).
-fn list<T>(node: &Node, diags: &mut Diagnostics, item: fn(&Node, &mut Diagnostics) -> Option<T>) -> Vec<T> {
+fn list<T>(
+    node: &Node,
+    diags: &mut Diagnostics,
+    item: fn(&Node, &mut Diagnostics) -> Option<T>,
+) -> Vec<T> {
     let NodeKind::Seq(items) = &node.kind else {
         wrong_type(node, "a list", diags);
         return Vec::new();
@@ -369,7 +390,11 @@ fn text_pairs(node: &Node, diags: &mut Diagnostics) -> Vec<(Text, Text)> {
         .filter_map(|(k, v)| match v {
             Some(v) => Some((k, v)),
             None => {
-                diags.at(Code::WrongType, k.span, format!("`{}` needs a value", k.value));
+                diags.at(
+                    Code::WrongType,
+                    k.span,
+                    format!("`{}` needs a value", k.value),
+                );
                 None
             }
         })
@@ -384,12 +409,22 @@ fn nullable_pairs(node: &Node, diags: &mut Diagnostics) -> Vec<(Text, Option<Tex
     };
     let mut out: Vec<(Text, Option<Text>)> = Vec::new();
     for (key, value) in pairs {
-        let Some(name) = text(key, diags) else { continue };
+        let Some(name) = text(key, diags) else {
+            continue;
+        };
         if out.iter().any(|(k, _)| k.value == name.value) {
-            diags.at(Code::DuplicateKey, name.span, format!("`{}` is given twice", name.value));
+            diags.at(
+                Code::DuplicateKey,
+                name.span,
+                format!("`{}` is given twice", name.value),
+            );
             continue;
         }
-        let value = if value.is_null() { None } else { text(value, diags) };
+        let value = if value.is_null() {
+            None
+        } else {
+            text(value, diags)
+        };
         out.push((name, value));
     }
     out

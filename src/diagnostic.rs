@@ -208,11 +208,16 @@ impl Extend<Diagnostic> for Diagnostics {
 }
 
 /// The closest of `candidates` to `name`, for "did you mean" help.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|&(distance, c)| distance <= 2.max(c.len() / 3) && distance < c.len().max(name.len()))
+        .filter(|&(distance, c)| {
+            distance <= 2.max(c.len() / 3) && distance < c.len().max(name.len())
+        })
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, c)| c)
 }
@@ -233,7 +238,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(did_you_mean("idd", ["id", "group"]), Some("id"));
-        assert_eq!(did_you_mean("locaton", ["location", "root"]), Some("location"));
+        assert_eq!(
+            did_you_mean("locaton", ["location", "root"]),
+            Some("location")
+        );
         assert_eq!(did_you_mean("zzzz", ["id", "group"]), None);
     }
 }

@@ -10,7 +10,10 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// A file could not be read or written.
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The router template failed to render: a bug in edgeroute.
     Template(String),
     /// The generated JavaScript failed its own checks: a bug in edgeroute.
@@ -25,7 +28,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::Template(message) => write!(f, "internal error: the router template failed: {message}"),
+            Error::Template(message) => {
+                write!(f, "internal error: the router template failed: {message}")
+            }
             Error::Generated { message, snippet } => write!(
                 f,
                 "internal error: the generated JavaScript failed its check: {message}\n{snippet}\nThis is a bug in edgeroute; please report it with the rules file."

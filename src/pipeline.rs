@@ -29,13 +29,19 @@ pub struct Generated {
 
 /// Read a file; a file that cannot be read is an [`Error`] (exit 2).
 pub fn read(path: &Path) -> Result<SourceFile, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     Ok(source_file(&path.display().to_string(), bytes).0)
 }
 
 /// Read, parse and validate a rules file.
 pub fn load(path: &Path) -> Result<Loaded, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
     Ok(load_bytes(&path.display().to_string(), bytes))
 }
 
@@ -45,10 +51,19 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     if let Some(d) = encoding {
         diagnostics.push(d);
-        return Loaded { file, diagnostics, rules: None };
+        return Loaded {
+            file,
+            diagnostics,
+            rules: None,
+        };
     }
-    let rules = config::parse(&file, &mut diagnostics).and_then(|raw| validate::validate(&file, raw, &mut diagnostics));
-    Loaded { file, diagnostics, rules }
+    let rules = config::parse(&file, &mut diagnostics)
+        .and_then(|raw| validate::validate(&file, raw, &mut diagnostics));
+    Loaded {
+        file,
+        diagnostics,
+        rules,
+    }
 }
 
 /// Compile, emit, compact and check valid rules. A size over budget is a diagnostic in `diagnostics`.
@@ -63,7 +78,11 @@ pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generate
     let js = with_header(&compact, &program);
     gate(&js, &program)?;
     size_check(&js, &program, diagnostics);
-    Ok(Generated { program, js, pretty })
+    Ok(Generated {
+        program,
+        js,
+        pretty,
+    })
 }
 
 /// The compact code with the import line first (when any) and the header comment after it.
@@ -80,7 +99,10 @@ fn gate(js: &str, program: &Program) -> Result<(), Error> {
     check::gate(js, program.runtime, Profile::Es5).map_err(|violations| {
         let first = &violations[0];
         Error::Generated {
-            message: format!("{} ({} at {}:{})", first.message, first.rule, first.line, first.column),
+            message: format!(
+                "{} ({} at {}:{})",
+                first.message, first.rule, first.line, first.column
+            ),
             snippet: first.snippet.clone(),
         }
     })
@@ -98,9 +120,15 @@ fn size_check(js: &str, program: &Program, diagnostics: &mut Diagnostics) {
     );
     if bytes <= SIZE_LIMIT {
         d.severity = crate::diagnostic::Severity::Warning;
-        d.message = format!("the generated function is {bytes} bytes, {} under CloudFront's {SIZE_LIMIT}-byte limit", SIZE_LIMIT - bytes);
+        d.message = format!(
+            "the generated function is {bytes} bytes, {} under CloudFront's {SIZE_LIMIT}-byte limit",
+            SIZE_LIMIT - bytes
+        );
     }
-    d.help = Some(format!("biggest contributors:\n{}", crate::size::breakdown(program, 8)));
+    d.help = Some(format!(
+        "biggest contributors:\n{}",
+        crate::size::breakdown(program, 8)
+    ));
     diagnostics.push(d);
 }
 
@@ -111,8 +139,12 @@ fn source_file(name: &str, bytes: Vec<u8>) -> (SourceFile, Option<Diagnostic>) {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let d = Diagnostic::new(Code::InvalidEncoding, Some(Span::new(at, at + 1)), "the file is not UTF-8 text")
-                .with_help("save the rules file as UTF-8");
+            let d = Diagnostic::new(
+                Code::InvalidEncoding,
+                Some(Span::new(at, at + 1)),
+                "the file is not UTF-8 text",
+            )
+            .with_help("save the rules file as UTF-8");
             (SourceFile::new(name, text), Some(d))
         }
     }

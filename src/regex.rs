@@ -19,7 +19,10 @@ pub struct RegexError {
 
 /// Check and translate one regex.
 pub fn translate(text: &str, caseless: bool) -> Result<Regex, RegexError> {
-    if let Some((offset, c)) = text.char_indices().find(|(_, c)| !c.is_ascii() || c.is_ascii_control()) {
+    if let Some((offset, c)) = text
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii() || c.is_ascii_control())
+    {
         return Err(error(
             Code::InvalidRegex,
             format!("regexes are ASCII text; found {c:?}"),
@@ -78,7 +81,10 @@ impl Translator<'_> {
                     self.no_possessive()?;
                 }
                 b'{' if self.text.get(self.pos + 1) == Some(&b',') => {
-                    return Err(self.unportable("`{,n}` is a quantifier in PCRE2 but literal text in JavaScript", 2));
+                    return Err(self.unportable(
+                        "`{,n}` is a quantifier in PCRE2 but literal text in JavaScript",
+                        2,
+                    ));
                 }
                 _ => self.copy(1),
             }
@@ -104,15 +110,30 @@ impl Translator<'_> {
             .strip_prefix(b"(?<")
             .or_else(|| rest.strip_prefix(b"(?P<"));
         if let Some(after) = named {
-            let name_len = after.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+            let name_len = after
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
             let prefix = rest.len() - after.len();
-            let valid_start = after.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+            let valid_start = after
+                .first()
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
             if name_len == 0 || !valid_start || after.get(name_len) != Some(&b'>') {
-                return Err(error(Code::InvalidRegex, "a group name is letters, digits and `_`, closed by `>`".into(), self.pos, prefix + name_len + 1));
+                return Err(error(
+                    Code::InvalidRegex,
+                    "a group name is letters, digits and `_`, closed by `>`".into(),
+                    self.pos,
+                    prefix + name_len + 1,
+                ));
             }
             let name = String::from_utf8_lossy(&after[..name_len]).into_owned();
             if self.groups.iter().flatten().any(|n| *n == name) {
-                return Err(error(Code::InvalidRegex, format!("the group name `{name}` is used twice"), self.pos, prefix + name_len + 1));
+                return Err(error(
+                    Code::InvalidRegex,
+                    format!("the group name `{name}` is used twice"),
+                    self.pos,
+                    prefix + name_len + 1,
+                ));
             }
             self.groups.push(Some(name));
             self.out.push('(');
@@ -129,7 +150,10 @@ impl Translator<'_> {
         let start = self.pos;
         let rest = &self.text[self.pos..];
         if rest.starts_with(b"[]") || rest.starts_with(b"[^]") {
-            return Err(self.unportable("`[]` and `[^]` mean different things in PCRE and JavaScript", 3));
+            return Err(self.unportable(
+                "`[]` and `[^]` mean different things in PCRE and JavaScript",
+                3,
+            ));
         }
         if rest.starts_with(b"[^") {
             self.copy(2);
@@ -154,14 +178,23 @@ impl Translator<'_> {
 
     fn escape(&mut self, in_class: bool) -> Result<(), RegexError> {
         let Some(&next) = self.text.get(self.pos + 1) else {
-            return Err(error(Code::InvalidRegex, "a trailing `\\` escapes nothing".into(), self.pos, 1));
+            return Err(error(
+                Code::InvalidRegex,
+                "a trailing `\\` escapes nothing".into(),
+                self.pos,
+                1,
+            ));
         };
         match next {
             b'd' | b'D' | b'w' | b'W' | b't' | b'n' | b'r' | b'f' | b'v' => self.copy(2),
             b'b' | b'B' if !in_class => self.copy(2),
             b's' => {
                 // PCRE's \s is ASCII whitespace; JavaScript's also takes Unicode spaces.
-                self.out.push_str(if in_class { " \\t\\n\\v\\f\\r" } else { "[ \\t\\n\\v\\f\\r]" });
+                self.out.push_str(if in_class {
+                    " \\t\\n\\v\\f\\r"
+                } else {
+                    "[ \\t\\n\\v\\f\\r]"
+                });
                 self.pos += 2;
             }
             b'S' if !in_class => {
@@ -171,11 +204,19 @@ impl Translator<'_> {
             b'x' => {
                 let hex = self.text.get(self.pos + 2..self.pos + 4);
                 if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                    return Err(self.unportable("write `\\xHH` with two hex digits (`\\x{…}` is PCRE only)", 2));
+                    return Err(self.unportable(
+                        "write `\\xHH` with two hex digits (`\\x{…}` is PCRE only)",
+                        2,
+                    ));
                 }
                 self.copy(4);
             }
-            b'1'..=b'9' => return Err(self.unportable("backreferences are refused (slow and never needed for routing)", 2)),
+            b'1'..=b'9' => {
+                return Err(self.unportable(
+                    "backreferences are refused (slow and never needed for routing)",
+                    2,
+                ));
+            }
             c if c.is_ascii_punctuation() => self.copy(2),
             _ => {
                 return Err(self.unportable(
@@ -196,7 +237,8 @@ impl Translator<'_> {
 
     fn copy(&mut self, n: usize) {
         let end = (self.pos + n).min(self.text.len());
-        self.out.push_str(std::str::from_utf8(&self.text[self.pos..end]).expect("ASCII checked"));
+        self.out
+            .push_str(std::str::from_utf8(&self.text[self.pos..end]).expect("ASCII checked"));
         self.pos = end;
     }
 
@@ -227,7 +269,10 @@ mod tests {
 
     #[test]
     fn whitespace_class_is_spelled_out() {
-        assert_eq!(translate(r"a\sb[\s,]", false).unwrap().source, r"a[ \t\n\v\f\r]b[ \t\n\v\f\r,]");
+        assert_eq!(
+            translate(r"a\sb[\s,]", false).unwrap().source,
+            r"a[ \t\n\v\f\r]b[ \t\n\v\f\r,]"
+        );
     }
 
     #[test]
@@ -238,7 +283,22 @@ mod tests {
 
     #[test]
     fn pcre_only_constructs_are_refused() {
-        for bad in [r"(?i)abc", r"(?>a)", r"a++", r"\Aabc", r"abc\z", r"[[:alpha:]]", r"\p{L}", r"(?<=a)b", r"[^]", r"(a)\1", r"\x{41}", r"a{,3}", r"\Qa\E", r"\h"] {
+        for bad in [
+            r"(?i)abc",
+            r"(?>a)",
+            r"a++",
+            r"\Aabc",
+            r"abc\z",
+            r"[[:alpha:]]",
+            r"\p{L}",
+            r"(?<=a)b",
+            r"[^]",
+            r"(a)\1",
+            r"\x{41}",
+            r"a{,3}",
+            r"\Qa\E",
+            r"\h",
+        ] {
             let err = translate(bad, false).unwrap_err();
             assert_eq!(err.code, Code::UnportableRegex, "{bad}");
         }
@@ -247,7 +307,11 @@ mod tests {
     #[test]
     fn invalid_regexes_are_refused() {
         for bad in [r"(abc", r"[abc", r"a)", r"*a", "é"] {
-            assert_eq!(translate(bad, false).unwrap_err().code, Code::InvalidRegex, "{bad}");
+            assert_eq!(
+                translate(bad, false).unwrap_err().code,
+                Code::InvalidRegex,
+                "{bad}"
+            );
         }
     }
 

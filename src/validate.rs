@@ -47,7 +47,14 @@ pub struct Validator<'f, 'd> {
 
 impl Validator<'_, '_> {
     /// Report a problem at a byte range inside a text value.
-    pub fn inner(&mut self, text: &Text, offset: usize, len: usize, code: Code, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn inner(
+        &mut self,
+        text: &Text,
+        offset: usize,
+        len: usize,
+        code: Code,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let span = self.inner_span(text, offset, len);
         self.diags.at(code, span, message)
     }
@@ -59,7 +66,9 @@ impl Validator<'_, '_> {
             Some(b'"' | b'\'') => 1,
             _ => 0,
         };
-        let written_as_is = source.get(body_start..).is_some_and(|s| s.starts_with(text.value.as_str()));
+        let written_as_is = source
+            .get(body_start..)
+            .is_some_and(|s| s.starts_with(text.value.as_str()));
         if written_as_is && offset + len <= text.value.len() {
             text.span.sub(body_start + offset, len)
         } else {
@@ -68,7 +77,13 @@ impl Validator<'_, '_> {
     }
 
     pub fn problem(&mut self, text: &Text, problem: Problem) {
-        let Problem { code, message, offset, len, help } = problem;
+        let Problem {
+            code,
+            message,
+            offset,
+            len,
+            help,
+        } = problem;
         let d = self.inner(text, offset, len, code, message);
         d.help = help;
     }
@@ -82,21 +97,33 @@ impl Validator<'_, '_> {
             && version.value != "1"
         {
             self.diags
-                .at(Code::UnsupportedVersion, version.span, format!("unsupported format version `{}`", version.value))
+                .at(
+                    Code::UnsupportedVersion,
+                    version.span,
+                    format!("unsupported format version `{}`", version.value),
+                )
                 .set_help("this edgeroute reads `edgeroute: 1`");
         }
         if let Some(files) = &raw.files
             && files.value != "extension"
         {
             self.diags
-                .at(Code::InvalidValue, files.span, format!("unknown files model `{}`", files.value))
+                .at(
+                    Code::InvalidValue,
+                    files.span,
+                    format!("unknown files model `{}`", files.value),
+                )
                 .set_help("version 1 has one files model: `extension`");
         }
         match &raw.runtime {
             None => Runtime::Js1,
             Some(text) => Runtime::from_name(&text.value).unwrap_or_else(|| {
                 self.diags
-                    .at(Code::UnsupportedRuntime, text.span, format!("unknown runtime `{}`", text.value))
+                    .at(
+                        Code::UnsupportedRuntime,
+                        text.span,
+                        format!("unknown runtime `{}`", text.value),
+                    )
                     .set_help("use cloudfront-js-1.0 or cloudfront-js-2.0");
                 Runtime::Js1
             }),
@@ -114,7 +141,9 @@ impl Validator<'_, '_> {
         let params: Vec<String> = names
             .iter()
             .flat_map(|n| match n {
-                ServerName::Pattern { params, .. } => params.iter().filter_map(|p| p.name.clone()).collect(),
+                ServerName::Pattern { params, .. } => {
+                    params.iter().filter_map(|p| p.name.clone()).collect()
+                }
                 _ => Vec::new(),
             })
             .fold(Vec::new(), |mut all, name| {
@@ -124,10 +153,17 @@ impl Validator<'_, '_> {
                 all
             });
         let default = raw.default_server.as_ref().is_some_and(|t| self.boolean(t));
-        for (key, present) in [("alias", raw.block.alias.is_some()), ("try_files", raw.block.try_files.is_some())] {
+        for (key, present) in [
+            ("alias", raw.block.alias.is_some()),
+            ("try_files", raw.block.try_files.is_some()),
+        ] {
             if present {
                 self.diags
-                    .at(Code::LocationOnly, raw.span.sub(0, 0), format!("`{key}` is a location directive"))
+                    .at(
+                        Code::LocationOnly,
+                        raw.span.sub(0, 0),
+                        format!("`{key}` is a location directive"),
+                    )
                     .set_help(format!("move `{key}` into a location"));
             }
         }
@@ -147,7 +183,11 @@ impl Validator<'_, '_> {
         self.server_warnings(raw, &block, &locations);
         Server {
             span: raw.span,
-            label: raw.server_name.first().map(|t| t.value.clone()).unwrap_or_default(),
+            label: raw
+                .server_name
+                .first()
+                .map(|t| t.value.clone())
+                .unwrap_or_default(),
             names,
             default,
             block,
@@ -177,10 +217,22 @@ impl Validator<'_, '_> {
         let mut checks = Vec::new();
         for (name, pattern) in &raw.params {
             if !declared.contains(&name.value) {
-                let d = self.diags.at(Code::UnknownParam, name.span, format!("`{}` is not a `{{param}}` of this server", name.value));
-                d.help = crate::diagnostic::did_you_mean(&name.value, declared.iter().map(String::as_str))
-                    .map(|c| format!("did you mean `{c}`?"))
-                    .or_else(|| Some("every key under `params` names a `{param}` label of server_name".to_owned()));
+                let d = self.diags.at(
+                    Code::UnknownParam,
+                    name.span,
+                    format!("`{}` is not a `{{param}}` of this server", name.value),
+                );
+                d.help = crate::diagnostic::did_you_mean(
+                    &name.value,
+                    declared.iter().map(String::as_str),
+                )
+                .map(|c| format!("did you mean `{c}`?"))
+                .or_else(|| {
+                    Some(
+                        "every key under `params` names a `{param}` label of server_name"
+                            .to_owned(),
+                    )
+                });
                 continue;
             }
             match rx::anchored(&pattern.value) {
@@ -197,8 +249,19 @@ impl Validator<'_, '_> {
             let base = name.len() - regex.len();
             return match rx::translate(regex, true) {
                 Ok(regex) => {
-                    let params = regex.groups.iter().map(|g| GroupParam { name: g.clone(), check: None }).collect();
-                    vec![ServerName::Pattern { text: name.to_owned(), regex, params }]
+                    let params = regex
+                        .groups
+                        .iter()
+                        .map(|g| GroupParam {
+                            name: g.clone(),
+                            check: None,
+                        })
+                        .collect();
+                    vec![ServerName::Pattern {
+                        text: name.to_owned(),
+                        regex,
+                        params,
+                    }]
                 }
                 Err(e) => {
                     self.regex_problem(text, base, e);
@@ -221,7 +284,10 @@ impl Validator<'_, '_> {
             return vec![ServerName::Trailing(prefix.to_owned())];
         }
         if let Some(rest) = lower.strip_prefix('.') {
-            return vec![ServerName::Exact(rest.to_owned()), ServerName::Leading(lower.clone())];
+            return vec![
+                ServerName::Exact(rest.to_owned()),
+                ServerName::Leading(lower.clone()),
+            ];
         }
         vec![ServerName::Exact(lower)]
     }
@@ -231,13 +297,23 @@ impl Validator<'_, '_> {
             "true" => true,
             "false" => false,
             _ => {
-                self.diags.at(Code::InvalidValue, text.span, format!("expected true or false, found `{}`", text.value));
+                self.diags.at(
+                    Code::InvalidValue,
+                    text.span,
+                    format!("expected true or false, found `{}`", text.value),
+                );
                 false
             }
         }
     }
 
-    fn location(&mut self, raw: &RawLocation, params: &[String], runtime: Runtime, server_root: bool) -> Location {
+    fn location(
+        &mut self,
+        raw: &RawLocation,
+        params: &[String],
+        runtime: Runtime,
+        server_root: bool,
+    ) -> Location {
         let text = &raw.location;
         let spec = match directive::location(&text.value) {
             Ok(spec) => spec,
@@ -248,8 +324,14 @@ impl Validator<'_, '_> {
         };
         let kind = match spec.modifier {
             "=" => LocationKind::Exact(spec.target.to_owned()),
-            "^~" => LocationKind::Prefix { path: spec.target.to_owned(), stop_regex: true },
-            "" => LocationKind::Prefix { path: spec.target.to_owned(), stop_regex: false },
+            "^~" => LocationKind::Prefix {
+                path: spec.target.to_owned(),
+                stop_regex: true,
+            },
+            "" => LocationKind::Prefix {
+                path: spec.target.to_owned(),
+                stop_regex: false,
+            },
             _ => match rx::translate(spec.target, spec.modifier == "~*") {
                 Ok(regex) => LocationKind::Regex(regex),
                 Err(e) => {
@@ -259,7 +341,9 @@ impl Validator<'_, '_> {
             },
         };
         let (named, groups) = match &kind {
-            LocationKind::Regex(r) => (r.groups.iter().flatten().cloned().collect(), r.groups.len()),
+            LocationKind::Regex(r) => {
+                (r.groups.iter().flatten().cloned().collect(), r.groups.len())
+            }
             _ => (Vec::new(), 0),
         };
         let scope = Scope {
@@ -275,37 +359,74 @@ impl Validator<'_, '_> {
         } else {
             format!("{} {}", spec.modifier, spec.target)
         };
-        Location { span: raw.location.span, text, kind, block }
+        Location {
+            span: raw.location.span,
+            text,
+            kind,
+            block,
+        }
     }
 
     /// Directive combinations rules.md forbids in a location.
     /// `server_root`: the server writes a `root` (valid or not: a bad one has its own error).
-    fn location_rules(&mut self, raw: &RawLocation, kind: &LocationKind, block: &Block, server_root: bool) {
+    fn location_rules(
+        &mut self,
+        raw: &RawLocation,
+        kind: &LocationKind,
+        block: &Block,
+        server_root: bool,
+    ) {
         let here = raw.location.span;
         if let (Some(_), Some(ret)) = (&block.try_files, &raw.block.ret) {
             self.diags
-                .at(Code::UnreachableDirective, ret.span, "`return` and `try_files` in one location: one of them can never run")
+                .at(
+                    Code::UnreachableDirective,
+                    ret.span,
+                    "`return` and `try_files` in one location: one of them can never run",
+                )
                 .set_help("keep one of them, or move one into another location");
         }
         if let Some(alias) = &raw.block.alias {
             if raw.block.root.is_some() {
-                self.diags.at(Code::AliasWithRoot, alias.span, "`alias` and `root` in one location").set_help("keep one of them");
+                self.diags
+                    .at(
+                        Code::AliasWithRoot,
+                        alias.span,
+                        "`alias` and `root` in one location",
+                    )
+                    .set_help("keep one of them");
             }
             if let Some(rule) = block.rewrites.iter().find(|r| r.flag == Flag::Break) {
                 self.diags
-                    .at(Code::AliasWithBreak, rule.span, "a rewrite that stays in this location cannot be served with `alias`")
-                    .set_help("nginx answers 500 here; use `root`, or `last` to search locations again");
+                    .at(
+                        Code::AliasWithBreak,
+                        rule.span,
+                        "a rewrite that stays in this location cannot be served with `alias`",
+                    )
+                    .set_help(
+                        "nginx answers 500 here; use `root`, or `last` to search locations again",
+                    );
             }
             if let (LocationKind::Regex(_), Some(tf)) = (kind, &raw.block.try_files) {
-                self.diags.at(Code::InvalidTryFiles, tf.span, "`try_files` with `alias` in a regex location cannot map candidates to paths");
+                self.diags.at(
+                    Code::InvalidTryFiles,
+                    tf.span,
+                    "`try_files` with `alias` in a regex location cannot map candidates to paths",
+                );
             }
         }
         let answers = block.ret.is_some();
         let has_path = raw.block.root.is_some() || raw.block.alias.is_some() || server_root;
         if !answers && !has_path {
             self.diags
-                .at(Code::MissingRoot, here, "requests can pass this location without a `root` or `alias`")
-                .set_help("set `root` on the server or here, `alias` here, or answer with `return`");
+                .at(
+                    Code::MissingRoot,
+                    here,
+                    "requests can pass this location without a `root` or `alias`",
+                )
+                .set_help(
+                    "set `root` on the server or here, `alias` here, or answer with `return`",
+                );
         }
         if let (Some(tf), Some(alias)) = (&raw.block.try_files, &block.alias) {
             self.alias_candidates(tf, kind, alias);
@@ -313,16 +434,28 @@ impl Validator<'_, '_> {
     }
 
     /// With alias, literal candidates must lie under the location's prefix.
-    fn alias_candidates(&mut self, tf: &crate::source::Spanned<Vec<Text>>, kind: &LocationKind, _alias: &Value) {
+    fn alias_candidates(
+        &mut self,
+        tf: &crate::source::Spanned<Vec<Text>>,
+        kind: &LocationKind,
+        _alias: &Value,
+    ) {
         let prefix = match kind {
             LocationKind::Exact(p) | LocationKind::Prefix { path: p, .. } => p,
             LocationKind::Regex(_) => return,
         };
-        let Some((_, candidates)) = tf.value.split_last() else { return };
+        let Some((_, candidates)) = tf.value.split_last() else {
+            return;
+        };
         for c in candidates {
             if !c.value.starts_with('$') && !c.value.starts_with(prefix.as_str()) {
-                self.diags
-                    .at(Code::InvalidTryFiles, c.span, format!("with `alias`, a candidate must start with the location's path `{prefix}`"));
+                self.diags.at(
+                    Code::InvalidTryFiles,
+                    c.span,
+                    format!(
+                        "with `alias`, a candidate must start with the location's path `{prefix}`"
+                    ),
+                );
             }
         }
     }
@@ -337,9 +470,19 @@ impl Validator<'_, '_> {
             }
         }
         for (i, later) in locations.iter().enumerate() {
-            if let Some(earlier) = locations[..i].iter().find(|e| key(&e.kind) == key(&later.kind)) {
+            if let Some(earlier) = locations[..i]
+                .iter()
+                .find(|e| key(&e.kind) == key(&later.kind))
+            {
                 self.diags
-                    .at(Code::DuplicateLocation, later.span, format!("`{}` repeats an earlier location of this server", later.text))
+                    .at(
+                        Code::DuplicateLocation,
+                        later.span,
+                        format!(
+                            "`{}` repeats an earlier location of this server",
+                            later.text
+                        ),
+                    )
                     .set_help(format!("merge it with `{}`, written earlier", earlier.text));
             }
         }
@@ -347,9 +490,16 @@ impl Validator<'_, '_> {
 
     fn server_warnings(&mut self, raw: &RawServer, block: &Block, locations: &[Location]) {
         if raw.locations.is_empty() && block.ret.is_none() {
-            self.diags.at(Code::NoLocations, raw.span.sub(0, 0), "this server has no locations: every request it gets answers 404");
+            self.diags.at(
+                Code::NoLocations,
+                raw.span.sub(0, 0),
+                "this server has no locations: every request it gets answers 404",
+            );
         }
-        let phase_can_end = block.rewrites.iter().any(|r| matches!(r.flag, Flag::Last | Flag::Break));
+        let phase_can_end = block
+            .rewrites
+            .iter()
+            .any(|r| matches!(r.flag, Flag::Last | Flag::Break));
         if let (Some(ret), Some(first)) = (&block.ret, locations.first())
             && !phase_can_end
         {
@@ -358,10 +508,16 @@ impl Validator<'_, '_> {
                 .set_help(format!("the `return` at line {} runs before any location; remove it or move it into a location", self.file.line_col(ret.span.start).0));
         }
         for (i, later) in locations.iter().enumerate() {
-            let LocationKind::Regex(b) = &later.kind else { continue };
+            let LocationKind::Regex(b) = &later.kind else {
+                continue;
+            };
             let shadowed = locations[..i].iter().any(|earlier| matches!(&earlier.kind, LocationKind::Regex(a) if a.source == b.source && a.caseless && !b.caseless));
             if shadowed {
-                self.diags.at(Code::ShadowedLocation, later.span.sub(0, 0), "an earlier caseless regex location matches every URI this one matches");
+                self.diags.at(
+                    Code::ShadowedLocation,
+                    later.span.sub(0, 0),
+                    "an earlier caseless regex location matches every URI this one matches",
+                );
             }
         }
     }
@@ -374,7 +530,11 @@ impl Validator<'_, '_> {
                     if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                         let (line, col) = self.file.line_col(first.start);
                         self.diags
-                            .at(Code::DuplicateServerName, text.span, format!("`{key}` is already a name of another server"))
+                            .at(
+                                Code::DuplicateServerName,
+                                text.span,
+                                format!("`{key}` is already a name of another server"),
+                            )
                             .set_label(format!("first at {line}:{col}"));
                     } else {
                         seen.push((key, text.span));
@@ -390,7 +550,11 @@ impl Validator<'_, '_> {
             .collect();
         for extra in defaults.iter().skip(1) {
             if let Some(t) = &extra.default_server {
-                self.diags.at(Code::InvalidValue, t.span, "only one server can be the default_server");
+                self.diags.at(
+                    Code::InvalidValue,
+                    t.span,
+                    "only one server can be the default_server",
+                );
             }
         }
     }
@@ -398,7 +562,13 @@ impl Validator<'_, '_> {
 
 impl Validator<'_, '_> {
     /// The directives of one block, with variables resolved in `scope`.
-    fn block(&mut self, raw: &RawBlock, scope: Scope<'_>, runtime: Runtime, location: Option<&LocationKind>) -> Block {
+    fn block(
+        &mut self,
+        raw: &RawBlock,
+        scope: Scope<'_>,
+        runtime: Runtime,
+        location: Option<&LocationKind>,
+    ) -> Block {
         let rewrites = self.rewrites(raw, &scope);
         let mut after = scope.clone();
         for r in &rewrites {
@@ -412,39 +582,71 @@ impl Validator<'_, '_> {
         }
         if let Some(target) = raw.rewrite.as_ref().and_then(|r| {
             let rules = &r.value;
-            rules.iter().position(|t| directive::words(&t.value).len() == 1).filter(|&i| i + 1 < rules.len() || raw.ret.is_some()).map(|i| &rules[i])
+            rules
+                .iter()
+                .position(|t| directive::words(&t.value).len() == 1)
+                .filter(|&i| i + 1 < rules.len() || raw.ret.is_some())
+                .map(|i| &rules[i])
         }) {
             self.diags
-                .at(Code::UnreachableDirective, target.span, "nothing after a one-argument `rewrite: TARGET` in the same block can run")
+                .at(
+                    Code::UnreachableDirective,
+                    target.span,
+                    "nothing after a one-argument `rewrite: TARGET` in the same block can run",
+                )
                 .set_help("put `rewrite: TARGET` last, or use `REGEX REPLACEMENT` rules");
         }
         Block {
-            root: raw.root.as_ref().and_then(|t| self.path_value(t, &after, true)),
-            alias: raw.alias.as_ref().and_then(|t| self.path_value(t, &after, false)),
-            index: raw.index.as_ref().and_then(|t| match directive::index(&t.value) {
-                Ok(()) => Some(t.value.clone()),
-                Err(p) => {
-                    self.problem(t, p);
-                    None
-                }
-            }),
+            root: raw
+                .root
+                .as_ref()
+                .and_then(|t| self.path_value(t, &after, true)),
+            alias: raw
+                .alias
+                .as_ref()
+                .and_then(|t| self.path_value(t, &after, false)),
+            index: raw
+                .index
+                .as_ref()
+                .and_then(|t| match directive::index(&t.value) {
+                    Ok(()) => Some(t.value.clone()),
+                    Err(p) => {
+                        self.problem(t, p);
+                        None
+                    }
+                }),
             access: raw.access.as_ref().map(|list| self.access(&list.value)),
-            headers: raw.add_request_headers.as_ref().map(|h| self.headers(&h.value, &after)),
+            headers: raw
+                .add_request_headers
+                .as_ref()
+                .map(|h| self.headers(&h.value, &after)),
             origin: raw.origin.as_ref().and_then(|o| self.origin(o, runtime)),
             ret: raw.ret.as_ref().and_then(|t| self.ret(t, &after)),
-            try_files: raw.try_files.as_ref().and_then(|tf| self.try_files(tf, &after, location.is_some())),
+            try_files: raw
+                .try_files
+                .as_ref()
+                .and_then(|tf| self.try_files(tf, &after, location.is_some())),
             rewrites,
         }
     }
 
     /// Parse a value; report its problems at their place in the file.
-    pub fn value(&mut self, text: &Text, base: usize, part: &str, scope: &Scope<'_>) -> Option<Value> {
+    pub fn value(
+        &mut self,
+        text: &Text,
+        base: usize,
+        part: &str,
+        scope: &Scope<'_>,
+    ) -> Option<Value> {
         match value::parse(part, scope) {
             Ok(v) => Some(v),
             Err(errors) => {
                 for (offset, len, d) in errors {
                     let span = self.inner_span(text, base + offset, len);
-                    self.diags.push(Diagnostic { span: Some(span), ..d });
+                    self.diags.push(Diagnostic {
+                        span: Some(span),
+                        ..d
+                    });
                 }
                 None
             }
@@ -454,7 +656,11 @@ impl Validator<'_, '_> {
     fn path_value(&mut self, text: &Text, scope: &Scope<'_>, is_root: bool) -> Option<Value> {
         let raw = text.value.as_str();
         if !raw.starts_with('/') && !raw.starts_with('$') {
-            self.diags.at(Code::InvalidPath, text.span, "a root or alias starts with `/`");
+            self.diags.at(
+                Code::InvalidPath,
+                text.span,
+                "a root or alias starts with `/`",
+            );
             return None;
         }
         let mut value = self.value(text, 0, raw, scope)?;
@@ -480,7 +686,9 @@ impl Validator<'_, '_> {
     }
 
     fn rewrites(&mut self, raw: &RawBlock, scope: &Scope<'_>) -> Vec<Rewrite> {
-        let Some(rules) = &raw.rewrite else { return Vec::new() };
+        let Some(rules) = &raw.rewrite else {
+            return Vec::new();
+        };
         let mut named = scope.named.clone();
         let mut out = Vec::new();
         for text in &rules.value {
@@ -515,14 +723,29 @@ impl Validator<'_, '_> {
                 },
             };
             let (offset, replacement) = spec.replacement;
-            let Some((path, query)) = self.split_query(text, offset, replacement, &rule_scope) else { continue };
-            out.push(Rewrite { span: text.span, regex, path, query, flag: spec.flag });
+            let Some((path, query)) = self.split_query(text, offset, replacement, &rule_scope)
+            else {
+                continue;
+            };
+            out.push(Rewrite {
+                span: text.span,
+                regex,
+                path,
+                query,
+                flag: spec.flag,
+            });
         }
         out
     }
 
     /// Split a replacement at the first `?` as written, parsing both halves.
-    fn split_query(&mut self, text: &Text, base: usize, written: &str, scope: &Scope<'_>) -> Option<(Value, Option<Query>)> {
+    fn split_query(
+        &mut self,
+        text: &Text,
+        base: usize,
+        written: &str,
+        scope: &Scope<'_>,
+    ) -> Option<(Value, Option<Query>)> {
         let Some(q) = written.find('?') else {
             return Some((self.value(text, base, written, scope)?, None));
         };
@@ -533,7 +756,13 @@ impl Validator<'_, '_> {
             None => (query_text, query_text.is_empty()),
         };
         let query = self.value(text, base + q + 1, query_text, scope)?;
-        Some((path?, Some(Query { value: query, drop_original })))
+        Some((
+            path?,
+            Some(Query {
+                value: query,
+                drop_original,
+            }),
+        ))
     }
 
     fn ret(&mut self, text: &Text, scope: &Scope<'_>) -> Option<Return> {
@@ -548,16 +777,30 @@ impl Validator<'_, '_> {
             Some((offset, rest)) => Some(self.value(text, offset, rest, scope)?),
             None => None,
         };
-        Some(Return { span: text.span, code, value })
+        Some(Return {
+            span: text.span,
+            code,
+            value,
+        })
     }
 
-    fn try_files(&mut self, tf: &crate::source::Spanned<Vec<Text>>, scope: &Scope<'_>, in_location: bool) -> Option<TryFiles> {
+    fn try_files(
+        &mut self,
+        tf: &crate::source::Spanned<Vec<Text>>,
+        scope: &Scope<'_>,
+        in_location: bool,
+    ) -> Option<TryFiles> {
         if !in_location {
             return None;
         }
-        let Some((fallback, candidates)) = tf.value.split_last().filter(|(_, c)| !c.is_empty()) else {
+        let Some((fallback, candidates)) = tf.value.split_last().filter(|(_, c)| !c.is_empty())
+        else {
             self.diags
-                .at(Code::InvalidTryFiles, tf.span, "try_files needs at least one candidate and a fallback")
+                .at(
+                    Code::InvalidTryFiles,
+                    tf.span,
+                    "try_files needs at least one candidate and a fallback",
+                )
                 .set_help("for example `try_files: [$uri, /index.html]`");
             return None;
         };
@@ -565,7 +808,11 @@ impl Validator<'_, '_> {
         let mut always_exists = false;
         for c in candidates {
             if always_exists {
-                self.diags.at(Code::UnreachableCandidate, c.span, "an earlier candidate always exists under the `extension` files model");
+                self.diags.at(
+                    Code::UnreachableCandidate,
+                    c.span,
+                    "an earlier candidate always exists under the `extension` files model",
+                );
             }
             let value = self.value(c, 0, &c.value, scope)?;
             let dir = c.value.ends_with('/');
@@ -584,14 +831,24 @@ impl Validator<'_, '_> {
         } else {
             if !fallback.value.starts_with('/') && !fallback.value.starts_with('$') {
                 self.diags
-                    .at(Code::InvalidTryFiles, fallback.span, "the fallback is a URI starting with `/` or `=CODE`")
+                    .at(
+                        Code::InvalidTryFiles,
+                        fallback.span,
+                        "the fallback is a URI starting with `/` or `=CODE`",
+                    )
                     .set_help("named locations (`@name`) have no form in edgeroute rules");
                 return None;
             }
             let (path, query) = self.split_query(fallback, 0, &fallback.value, scope)?;
-            Fallback::Uri { path, query: query.map(|q| q.value) }
+            Fallback::Uri {
+                path,
+                query: query.map(|q| q.value),
+            }
         };
-        Some(TryFiles { candidates: out, fallback })
+        Some(TryFiles {
+            candidates: out,
+            fallback,
+        })
     }
 
     fn access(&mut self, entries: &[Text]) -> Vec<AccessEntry> {
@@ -601,8 +858,15 @@ impl Validator<'_, '_> {
                 Ok((entry, host_bits)) => {
                     if host_bits {
                         self.diags
-                            .at(Code::HostBitsSet, text.span, "bits past the prefix length are ignored")
-                            .set_help(format!("write `{}`", entry.net.map(|n| n.to_string()).unwrap_or_default()));
+                            .at(
+                                Code::HostBitsSet,
+                                text.span,
+                                "bits past the prefix length are ignored",
+                            )
+                            .set_help(format!(
+                                "write `{}`",
+                                entry.net.map(|n| n.to_string()).unwrap_or_default()
+                            ));
                     }
                     out.push(entry);
                 }
@@ -617,11 +881,19 @@ impl Validator<'_, '_> {
         for (name, value) in pairs {
             let lower = name.value.to_ascii_lowercase();
             if let Some(why) = directive::forbidden_header(&lower) {
-                self.diags.at(Code::ForbiddenHeader, name.span, format!("`{}` cannot be set: {why}", name.value));
+                self.diags.at(
+                    Code::ForbiddenHeader,
+                    name.span,
+                    format!("`{}` cannot be set: {why}", name.value),
+                );
                 continue;
             }
             if out.iter().any(|(n, _)| *n == lower) {
-                self.diags.at(Code::DuplicateKey, name.span, format!("`{}` is set twice", name.value));
+                self.diags.at(
+                    Code::DuplicateKey,
+                    name.span,
+                    format!("`{}` is set twice", name.value),
+                );
                 continue;
             }
             if let Some(v) = self.value(value, 0, &value.value, scope) {
@@ -634,7 +906,11 @@ impl Validator<'_, '_> {
     fn origin(&mut self, raw: &RawOrigin, runtime: Runtime) -> Option<Origin> {
         if runtime == Runtime::Js1 {
             self.diags
-                .at(Code::OriginNeedsJs2, raw.span(), "`origin` needs the cloudfront-js-2.0 runtime")
+                .at(
+                    Code::OriginNeedsJs2,
+                    raw.span(),
+                    "`origin` needs the cloudfront-js-2.0 runtime",
+                )
                 .set_help("add `runtime: cloudfront-js-2.0` at the top of the file");
             return None;
         }
@@ -646,28 +922,43 @@ impl Validator<'_, '_> {
             self.problem(text, p);
             return None;
         }
-        Some(if domain { Origin::Domain(text.value.clone()) } else { Origin::Id(text.value.clone()) })
+        Some(if domain {
+            Origin::Domain(text.value.clone())
+        } else {
+            Origin::Id(text.value.clone())
+        })
     }
 }
 
 /// What in a lower-cased host pattern makes it unusable, if anything.
 fn host_pattern_problem(name: &str) -> Option<Problem> {
-    let bad = |offset: usize, message: &str| Some(Problem::new(Code::InvalidServerName, message, offset, 1));
+    let bad = |offset: usize, message: &str| {
+        Some(Problem::new(Code::InvalidServerName, message, offset, 1))
+    };
     if name.is_empty() {
         return bad(0, "an empty server name");
     }
     let stars = name.matches('*').count();
     if stars > 1 || (stars == 1 && !name.starts_with("*.") && !name.ends_with(".*")) {
-        return bad(name.find('*').unwrap_or(0), "`*` stands only as the whole first or last label (`*.example.com`, `www.example.*`)");
+        return bad(
+            name.find('*').unwrap_or(0),
+            "`*` stands only as the whole first or last label (`*.example.com`, `www.example.*`)",
+        );
     }
     if stars == 1 && name.contains('{') {
-        return bad(name.find('*').unwrap_or(0), "a name has either `*` or `{params}`, not both");
+        return bad(
+            name.find('*').unwrap_or(0),
+            "a name has either `*` or `{params}`, not both",
+        );
     }
     if name.len() > 253 {
         return bad(253, "a host name is at most 253 characters");
     }
     if name.ends_with('.') {
-        return bad(name.len() - 1, "a trailing dot: hosts are compared without it");
+        return bad(
+            name.len() - 1,
+            "a trailing dot: hosts are compared without it",
+        );
     }
     let mut offset = 0;
     for (i, label) in name.split('.').enumerate() {
@@ -676,9 +967,18 @@ fn host_pattern_problem(name: &str) -> Option<Problem> {
             return bad(offset, "an empty label (`..`)");
         }
         if label.contains('{') || label.contains('}') {
-            let whole = label.starts_with('{') && label.ends_with('}') && label.matches('{').count() == 1 && label.matches('}').count() == 1;
+            let whole = label.starts_with('{')
+                && label.ends_with('}')
+                && label.matches('{').count() == 1
+                && label.matches('}').count() == 1;
             let inner = &label[1.min(label.len())..label.len().saturating_sub(1)];
-            if !whole || inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || inner.as_bytes()[0].is_ascii_digit() {
+            if !whole
+                || inner.is_empty()
+                || !inner
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                || inner.as_bytes()[0].is_ascii_digit()
+            {
                 return Some(
                     Problem::new(Code::InvalidServerName, "a `{param}` must be a whole label, named with letters, digits and `_`", offset, label.len().max(1))
                         .help("write `{pr}.example.com` with `params: {pr: \"pr-[0-9]+\"}`, not `pr-{n}.example.com`"),
@@ -686,7 +986,9 @@ fn host_pattern_problem(name: &str) -> Option<Problem> {
             }
         } else if label != "*" && label.len() > 63 {
             return bad(offset, "a label is at most 63 characters");
-        } else if let Some(j) = label.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*')) {
+        } else if let Some(j) =
+            label.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*'))
+        {
             return bad(offset + j, "host names hold letters, digits, `-` and `_`");
         }
         offset += label.len() + 1;
@@ -706,13 +1008,23 @@ fn param_pattern(text: &str, lower: &str, checks: &[(String, Regex)]) -> ServerN
         match label.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
             Some(name) => {
                 source.push_str("([^.]{1,63})");
-                let original = text.split('.').nth(i).and_then(|l| l.strip_prefix('{')).and_then(|l| l.strip_suffix('}')).unwrap_or(name);
+                let original = text
+                    .split('.')
+                    .nth(i)
+                    .and_then(|l| l.strip_prefix('{'))
+                    .and_then(|l| l.strip_suffix('}'))
+                    .unwrap_or(name);
                 let check = checks
                     .iter()
                     .find(|(n, _)| n == original)
                     .map(|(_, r)| r.clone())
-                    .unwrap_or_else(|| rx::anchored(DEFAULT).expect("the default param pattern is valid"));
-                params.push(GroupParam { name: Some(original.to_owned()), check: Some(check) });
+                    .unwrap_or_else(|| {
+                        rx::anchored(DEFAULT).expect("the default param pattern is valid")
+                    });
+                params.push(GroupParam {
+                    name: Some(original.to_owned()),
+                    check: Some(check),
+                });
             }
             None => source.push_str(&label.replace('.', "\\.").replace('-', "\\-")),
         }
@@ -720,7 +1032,11 @@ fn param_pattern(text: &str, lower: &str, checks: &[(String, Regex)]) -> ServerN
     source.push('$');
     ServerName::Pattern {
         text: text.to_owned(),
-        regex: Regex { source, caseless: false, groups: params.iter().map(|p: &GroupParam| p.name.clone()).collect() },
+        regex: Regex {
+            source,
+            caseless: false,
+            groups: params.iter().map(|p: &GroupParam| p.name.clone()).collect(),
+        },
         params,
     }
 }

@@ -43,8 +43,12 @@ pub fn parse(text: &str, scope: &Scope<'_>) -> Result<Value, Vec<(usize, usize, 
             errors.push((
                 at,
                 1 + consumed,
-                Diagnostic::new(Code::UndefinedVariable, None, "`$` must start a variable name")
-                    .with_help("write a variable as `$name` or `${name}`"),
+                Diagnostic::new(
+                    Code::UndefinedVariable,
+                    None,
+                    "`$` must start a variable name",
+                )
+                .with_help("write a variable as `$name` or `${name}`"),
             ));
         } else {
             match resolve(name, scope) {
@@ -157,7 +161,14 @@ fn read_name(after: &str) -> (&str, usize) {
     (&after[..len], len)
 }
 
-const BUILTINS: &[&str] = &["uri", "request_uri", "args", "host", "scheme", "remote_addr"];
+const BUILTINS: &[&str] = &[
+    "uri",
+    "request_uri",
+    "args",
+    "host",
+    "scheme",
+    "remote_addr",
+];
 
 fn resolve(name: &str, scope: &Scope<'_>) -> Result<Part, Diagnostic> {
     let var = match name {
@@ -189,12 +200,19 @@ fn resolve_other(name: &str, scope: &Scope<'_>) -> Result<Var, Diagnostic> {
             return Ok(Var::Capture(n));
         }
         let why = if scope.captures > 0 {
-            format!("the regex that runs last here has {} group(s)", scope.captures)
+            format!(
+                "the regex that runs last here has {} group(s)",
+                scope.captures
+            )
         } else {
             scope.no_captures_because.to_owned()
         };
-        return Err(Diagnostic::new(Code::UndefinedVariable, None, format!("`${n}` is not set here: {why}"))
-            .with_help("name the group, `(?<name>…)`, and use `$name`"));
+        return Err(Diagnostic::new(
+            Code::UndefinedVariable,
+            None,
+            format!("`${n}` is not set here: {why}"),
+        )
+        .with_help("name the group, `(?<name>…)`, and use `$name`"));
     }
     if scope.named.iter().any(|n| n == name) {
         return Ok(Var::Named(name.to_owned()));
@@ -207,7 +225,11 @@ fn resolve_other(name: &str, scope: &Scope<'_>) -> Result<Var, Diagnostic> {
         .copied()
         .chain(scope.params.iter().map(String::as_str))
         .chain(scope.named.iter().map(String::as_str));
-    let mut diagnostic = Diagnostic::new(Code::UndefinedVariable, None, format!("undefined variable `${name}`"));
+    let mut diagnostic = Diagnostic::new(
+        Code::UndefinedVariable,
+        None,
+        format!("undefined variable `${name}`"),
+    );
     if let Some(close) = did_you_mean(name, known) {
         diagnostic.help = Some(format!("did you mean `${close}`?"));
     }
@@ -263,6 +285,9 @@ mod tests {
     #[test]
     fn http_names_use_dashes() {
         let v = parse("$http_X_Forwarded_For", &scope()).unwrap();
-        assert_eq!(v.parts, vec![Part::Var(Var::Http("x-forwarded-for".into()))]);
+        assert_eq!(
+            v.parts,
+            vec![Part::Var(Var::Http("x-forwarded-for".into()))]
+        );
     }
 }

@@ -33,7 +33,10 @@ pub struct Node {
 #[derive(Debug, Clone)]
 pub enum NodeKind {
     /// A scalar, with whether it was written plain (unquoted): plain `~`, `null` and `` are null.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Rc<Node>>),
     Map(Vec<(Rc<Node>, Rc<Node>)>),
 }
@@ -142,7 +145,11 @@ impl<'f> Builder<'f> {
             }
             Event::Alias(id) => {
                 let Some(node) = self.anchors.get(&id).cloned() else {
-                    return Err(Diagnostic::new(Code::YamlSyntax, Some(span), "unknown alias"));
+                    return Err(Diagnostic::new(
+                        Code::YamlSyntax,
+                        Some(span),
+                        "unknown alias",
+                    ));
                 };
                 self.finish(node, 0)?;
             }
@@ -172,7 +179,10 @@ impl<'f> Builder<'f> {
     }
 
     fn close(&mut self, end: Span) -> Result<(), Diagnostic> {
-        let open = self.stack.pop().expect("parser balances start and end events");
+        let open = self
+            .stack
+            .pop()
+            .expect("parser balances start and end events");
         let weight = open
             .items
             .iter()
@@ -200,7 +210,9 @@ impl<'f> Builder<'f> {
             return Err(Diagnostic::new(
                 Code::InputTooLarge,
                 Some(node.span),
-                format!("the document expands to more than {MAX_NODES} values (aliases of aliases?)"),
+                format!(
+                    "the document expands to more than {MAX_NODES} values (aliases of aliases?)"
+                ),
             ));
         }
         if anchor != 0 {
@@ -233,7 +245,9 @@ mod tests {
     fn scalars_know_their_position() {
         let file = SourceFile::new("t.yaml", "a: 1\nbb: 'x y'\n");
         let root = parse(&file).unwrap().unwrap();
-        let NodeKind::Map(pairs) = &root.kind else { panic!() };
+        let NodeKind::Map(pairs) = &root.kind else {
+            panic!()
+        };
         assert_eq!(file.slice(pairs[1].0.span), "bb");
         assert_eq!(file.slice(pairs[1].1.span), "'x y'");
     }
@@ -255,8 +269,13 @@ mod tests {
     fn deep_nesting_is_refused() {
         // The parser refuses very deep flow nesting itself; block nesting reaches our own limit.
         let flow = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(parse_str(&flow).unwrap_err().code, Code::YamlSyntax | Code::InputTooLarge));
-        let block: String = (0..100).map(|i| format!("{}- \n", "  ".repeat(i))).collect();
+        assert!(matches!(
+            parse_str(&flow).unwrap_err().code,
+            Code::YamlSyntax | Code::InputTooLarge
+        ));
+        let block: String = (0..100)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
         assert_eq!(parse_str(&block).unwrap_err().code, Code::InputTooLarge);
     }
 

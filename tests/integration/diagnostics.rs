@@ -15,8 +15,8 @@ fn reported_codes(path: &Path) -> (Option<i32>, BTreeSet<String>) {
     let codes = stderr
         .lines()
         .map(|line| {
-            let value: serde_json::Value =
-                serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
             value["code"].as_str().expect("code").to_owned()
         })
         .collect();
@@ -24,7 +24,10 @@ fn reported_codes(path: &Path) -> (Option<i32>, BTreeSet<String>) {
 }
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(root()).expect("inside the crate").display().to_string()
+    path.strip_prefix(root())
+        .expect("inside the crate")
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -36,7 +39,10 @@ fn every_error_fixture_renders_as_snapshotted() {
     for path in fixtures("err") {
         let output = edgeroute(&["check", &relative(&path)]);
         let (stdout, stderr) = text(&output);
-        let shown = format!("exit: {:?}\n--- stderr\n{stderr}--- stdout\n{stdout}", output.status.code());
+        let shown = format!(
+            "exit: {:?}\n--- stderr\n{stderr}--- stdout\n{stdout}",
+            output.status.code()
+        );
         assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
         insta::assert_snapshot!(stem(&path), shown);
     }
@@ -49,7 +55,10 @@ fn fixtures_of(code: Code) -> Vec<std::path::PathBuf> {
         .into_iter()
         .filter(|p| {
             let name = stem(p);
-            name == code.name() || name.strip_prefix(&variant).is_some_and(|rest| !rest.is_empty())
+            name == code.name()
+                || name
+                    .strip_prefix(&variant)
+                    .is_some_and(|rest| !rest.is_empty())
         })
         .collect()
 }
@@ -65,8 +74,16 @@ fn every_code_has_a_fixture_that_reports_it() {
         );
         for path in paths {
             let (status, codes) = reported_codes(&path);
-            assert!(codes.contains(code.name()), "{} reports {codes:?}", path.display());
-            let expected = if code.severity() == Severity::Error { 1 } else { 0 };
+            assert!(
+                codes.contains(code.name()),
+                "{} reports {codes:?}",
+                path.display()
+            );
+            let expected = if code.severity() == Severity::Error {
+                1
+            } else {
+                0
+            };
             assert_eq!(status, Some(expected), "{}: exit status", path.display());
         }
     }
@@ -87,19 +104,37 @@ fn error_fixtures_exit_1_and_name_file_line_and_column() {
         let located = stderr.lines().any(|line| {
             line.trim_start()
                 .strip_prefix(&format!("--> {file}:"))
-                .is_some_and(|pos| pos.split(':').all(|n| n.parse::<usize>().is_ok_and(|n| n > 0)))
+                .is_some_and(|pos| {
+                    pos.split(':')
+                        .all(|n| n.parse::<usize>().is_ok_and(|n| n > 0))
+                })
         });
-        assert!(located || name == "size-budget", "{file}: no `--> file:line:col` in\n{stderr}");
+        assert!(
+            located || name == "size-budget",
+            "{file}: no `--> file:line:col` in\n{stderr}"
+        );
     }
 }
 
 #[test]
 fn warnings_pass_unless_denied() {
-    for code in Code::ALL.iter().filter(|c| c.severity() == Severity::Warning) {
+    for code in Code::ALL
+        .iter()
+        .filter(|c| c.severity() == Severity::Warning)
+    {
         let file = format!("fixtures/err/{}.yaml", code.name());
         let allowed = edgeroute(&["check", &file]);
-        assert_eq!(allowed.status.code(), Some(0), "{file}: {:?}", text(&allowed));
-        assert!(text(&allowed).1.contains(&format!("warning[{}]", code.name())));
+        assert_eq!(
+            allowed.status.code(),
+            Some(0),
+            "{file}: {:?}",
+            text(&allowed)
+        );
+        assert!(
+            text(&allowed)
+                .1
+                .contains(&format!("warning[{}]", code.name()))
+        );
         let denied = edgeroute(&["check", &file, "--deny", "warnings"]);
         assert_eq!(denied.status.code(), Some(1), "{file} with --deny warnings");
         assert!(text(&denied).1.contains("(warnings denied)"));
@@ -120,22 +155,37 @@ fn ok_fixtures_report_no_errors() {
 
 #[test]
 fn json_lines_carry_file_code_and_position() {
-    let output = edgeroute(&["check", "fixtures/err/undefined-variable.yaml", "--format", "json"]);
+    let output = edgeroute(&[
+        "check",
+        "fixtures/err/undefined-variable.yaml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let (stdout, stderr) = text(&output);
     assert_eq!(stdout, "", "diagnostics go to stderr");
-    let first: serde_json::Value = serde_json::from_str(stderr.lines().next().expect("a line")).expect("JSON");
+    let first: serde_json::Value =
+        serde_json::from_str(stderr.lines().next().expect("a line")).expect("JSON");
     assert_eq!(first["file"], "fixtures/err/undefined-variable.yaml");
     assert_eq!(first["severity"], "error");
     assert!(first["span"]["line"].as_u64().is_some_and(|n| n > 0));
     assert!(first["span"]["column"].as_u64().is_some_and(|n| n > 0));
-    assert!(stderr.lines().all(|line| line.starts_with('{')), "only JSON lines:\n{stderr}");
+    assert!(
+        stderr.lines().all(|line| line.starts_with('{')),
+        "only JSON lines:\n{stderr}"
+    );
 }
 
 #[test]
 fn undefined_variable_suggests_the_defined_one() {
-    let (_, stderr) = text(&edgeroute(&["check", "fixtures/err/undefined-variable.yaml"]));
-    assert!(stderr.contains("error[undefined-variable]: undefined variable `$idd`"), "{stderr}");
+    let (_, stderr) = text(&edgeroute(&[
+        "check",
+        "fixtures/err/undefined-variable.yaml",
+    ]));
+    assert!(
+        stderr.contains("error[undefined-variable]: undefined variable `$idd`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("help: did you mean `$id`?"), "{stderr}");
 }
 
@@ -169,21 +219,33 @@ fn pathological_inputs_get_a_clean_error() {
     let big_server = "  - server_name: a.example.com\n    root: /x\n".repeat(250_000);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty", Vec::new(), "missing-key"),
-        ("not UTF-8", b"edgeroute: 1\nservers: \xff\xfe\n".to_vec(), "invalid-encoding"),
+        (
+            "not UTF-8",
+            b"edgeroute: 1\nservers: \xff\xfe\n".to_vec(),
+            "invalid-encoding",
+        ),
         (
             "10 MB",
             format!("edgeroute: 1\nservers:\n{big_server}").into_bytes(),
             "input-too-large",
         ),
-        ("deep flow nesting", "[".repeat(100_000).into_bytes(), "yaml-syntax"),
+        (
+            "deep flow nesting",
+            "[".repeat(100_000).into_bytes(),
+            "yaml-syntax",
+        ),
         (
             "deep block nesting",
-            (0..200).map(|i| format!("{}k:\n", "  ".repeat(i))).collect::<String>().into_bytes(),
+            (0..200)
+                .map(|i| format!("{}k:\n", "  ".repeat(i)))
+                .collect::<String>()
+                .into_bytes(),
             "input-too-large",
         ),
         (
             "alias bomb",
-            std::fs::read(root().join("fixtures/err/input-too-large-aliases.yaml")).expect("fixture"),
+            std::fs::read(root().join("fixtures/err/input-too-large-aliases.yaml"))
+                .expect("fixture"),
             "input-too-large",
         ),
         ("only white space", b"\t\n  \n".to_vec(), "missing-key"),
@@ -193,13 +255,19 @@ fn pathological_inputs_get_a_clean_error() {
         let loaded = pipeline::load_bytes("input.yaml", bytes.clone());
         let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code.name()).collect();
         assert!(loaded.rules.is_none(), "{what}: accepted");
-        assert!(codes.contains(&code), "{what}: expected {code}, got {codes:?}");
+        assert!(
+            codes.contains(&code),
+            "{what}: expected {code}, got {codes:?}"
+        );
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("input.yaml");
         std::fs::write(&path, bytes).expect("write");
         let output = edgeroute(&["check", &path.display().to_string()]);
         let (_, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(1), "{what}: {stderr}");
-        assert!(stderr.contains(&format!("error[{code}]")), "{what}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error[{code}]")),
+            "{what}: {stderr}"
+        );
     }
 }
