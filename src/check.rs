@@ -17,10 +17,10 @@ use swc_common::{BytePos, FileName, SourceMap, Span, Spanned, sync::Lrc};
 use swc_ecma_ast::{
     ArrowExpr, AssignExpr, AssignOp, AssignTargetPat, AwaitExpr, BigInt, BinExpr, BinaryOp,
     CallExpr, Callee, CatchClause, Class, EsVersion, Expr, ExprOrSpread, FnDecl, FnExpr, ForOfStmt,
-    Function, Import, ImportDefaultSpecifier, Lit, MemberExpr, MemberProp, MetaPropExpr,
-    MetaPropKind, MethodProp, Module, ModuleDecl, ModuleItem, NewExpr, Number, OptChainExpr, Pat,
-    Prop, PropName, PropOrSpread, Regex, Str, TaggedTpl, Tpl, TplElement, VarDecl, VarDeclKind,
-    YieldExpr,
+    Function, Import, ImportDecl, ImportDefaultSpecifier, ImportPhase, ImportSpecifier, Lit,
+    MemberExpr, MemberProp, MetaPropExpr, MetaPropKind, MethodProp, Module, ModuleDecl, ModuleItem,
+    NewExpr, Number, OptChainExpr, Pat, Prop, PropName, PropOrSpread, Regex, Str, TaggedTpl, Tpl,
+    TplElement, VarDecl, VarDeclKind, YieldExpr,
 };
 use swc_ecma_parser::{EsSyntax, Parser, StringInput, Syntax, lexer::Lexer};
 use swc_ecma_visit::{Visit, VisitWith};
@@ -123,7 +123,7 @@ rules! {
     ForOf "for-of" "`for…of` loops",
     FunctionConstructor "function-constructor" "the `Function` constructor",
     Generator "generator" "generators and `yield`",
-    Import "import" "imports other than `import cf from 'cloudfront';` as the first line",
+    Import "import" "imports other than default imports of 2.0's built-in modules",
     LetConst "let-const" "`let` and `const`",
     LogicalAssignment "logical-assignment" "the `&&=`, `||=` and `??=` operators",
     NewTarget "new-target" "`new.target`",
@@ -461,6 +461,9 @@ const METHODS: &[(&str, Rule, Avail)] = &[
 /// The modules `require` may load (§4).
 const REQUIRABLE: &[&str] = &["crypto", "querystring"];
 
+/// The built-in modules cloudfront-js-2.0 loads with a default `import` (§2, §4).
+const IMPORTABLE: &[&str] = &["cloudfront", "crypto", "querystring"];
+
 /// Every name the program binds anywhere. Scopes are ignored on purpose: a global such as `Map` is
 /// only reported when no declaration could shadow it, so the gate errs towards silence, never noise.
 fn declared_names(module: &Module) -> HashSet<String> {
@@ -553,15 +556,17 @@ impl Walker {
         !self.declared.contains(name)
     }
 
-    /// Import and export declarations: only the first-line `cloudfront` import on 2.0 passes (§1, §2).
+    /// Import and export declarations (§1, §2, §4). 2.0 loads default imports of its built-in modules;
+    /// edgeroute's own output has at most the `cloudfront` import, as the first line, because the
+    /// harness swaps exactly that line for a stub.
     fn check_module_items(&mut self, module: &Module, import_line: bool) {
         for (index, item) in module.body.iter().enumerate() {
             let ModuleItem::ModuleDecl(decl) = item else {
                 continue;
             };
             match decl {
-                ModuleDecl::Import(_)
-                    if index == 0 && import_line && self.runtime == Runtime::Js2 => {}
+                ModuleDecl::Import(import)
+                    if self.import_loads(import, index == 0 && import_line) => {}
                 ModuleDecl::Import(import) => self.report_import(import.span),
                 _ => self.report(
                     Rule::Export,
@@ -573,11 +578,33 @@ impl Walker {
         }
     }
 
+    /// Whether an import declaration is one this runtime and profile accept.
+    fn import_loads(&self, import: &ImportDecl, exact_first_line: bool) -> bool {
+        match (self.runtime, self.profile) {
+            (Runtime::Js1, _) => false,
+            (Runtime::Js2, Profile::Es5) => exact_first_line,
+            (Runtime::Js2, Profile::Runtime) => {
+                let default_only =
+                    matches!(import.specifiers.as_slice(), [ImportSpecifier::Default(_)]);
+                let module = import.src.value.as_atom().map(|atom| atom.as_str());
+                default_only
+                    && !import.type_only
+                    && import.phase == ImportPhase::Evaluation
+                    && import.with.is_none()
+                    && module.is_some_and(|name| IMPORTABLE.contains(&name))
+            }
+        }
+    }
+
     fn report_import(&mut self, span: Span) {
-        let message = match self.runtime {
-            Runtime::Js1 => format!("`import`: {}", Reason::Missing(Runtime::Js1)),
-            Runtime::Js2 => format!(
-                "the only import allowed is `{CLOUDFRONT_IMPORT}`, exactly, as the first line"
+        let message = match (self.runtime, self.profile) {
+            (Runtime::Js1, _) => format!("`import`: {}", Reason::Missing(Runtime::Js1)),
+            (Runtime::Js2, Profile::Es5) => format!(
+                "the only import edgeroute emits is `{CLOUDFRONT_IMPORT}`, exactly, as the first line"
+            ),
+            (Runtime::Js2, Profile::Runtime) => format!(
+                "cloudfront-js-2.0 loads only default imports of `cloudfront`, `crypto` and \
+                 `querystring`, such as `{CLOUDFRONT_IMPORT}`"
             ),
         };
         self.report(Rule::Import, span, message);
@@ -695,6 +722,16 @@ impl Walker {
         };
         if let Some(&(_, rule, avail)) = METHODS.iter().find(|(method, ..)| *method == name) {
             self.check_named(avail, rule, member.prop.span(), &format!("`.{name}()`"));
+        }
+        // `RegExp.prototype[@@split]` is 2.0 only (§3); a regex argument is visible when written inline.
+        if name == "split"
+            && call
+                .args
+                .first()
+                .is_some_and(|arg| is_regex_expr(&arg.expr))
+        {
+            let what = "`.split()` with a regex";
+            self.check_named(Js2Emit, Rule::UnsupportedBuiltin, call.span, what);
         }
         let is_console_log =
             matches!(&*member.obj, Expr::Ident(o) if o.sym == "console") && name == "log";
@@ -982,6 +1019,18 @@ fn member_name(prop: &MemberProp) -> Option<&str> {
     }
 }
 
+/// Whether `expr` is a regex literal or a `RegExp(…)`/`new RegExp(…)` call.
+fn is_regex_expr(expr: &Expr) -> bool {
+    let is_regexp = |callee: &Expr| matches!(callee, Expr::Ident(ident) if ident.sym == "RegExp");
+    match expr {
+        Expr::Lit(Lit::Regex(_)) => true,
+        Expr::New(new) => is_regexp(&new.callee),
+        Expr::Call(call) => matches!(&call.callee, Callee::Expr(callee) if is_regexp(callee)),
+        Expr::Paren(paren) => is_regex_expr(&paren.expr),
+        _ => false,
+    }
+}
+
 /// The value of a string literal expression.
 fn string_value(expr: &Expr) -> Option<&str> {
     match expr {
@@ -1129,6 +1178,8 @@ mod tests {
         ("var m = 'a'.matchAll(/a/g);", Rule::UnsupportedBuiltin, NEVER),
         ("var n = 'a'.normalize();", Rule::UnsupportedBuiltin, NEVER),
         ("var r = 'aa'.replaceAll('a', 'b');", Rule::UnsupportedBuiltin, JS2_EMIT),
+        ("var p = 'a,b'.split(/,/);", Rule::UnsupportedBuiltin, JS2_EMIT),
+        ("var p = 'a,b'.split(new RegExp(','));", Rule::UnsupportedBuiltin, JS2_EMIT),
         ("var q = event.request.rawQueryString();", Rule::UnsupportedBuiltin, JS2_EMIT),
         ("var s = String.bytesFrom([1]);", Rule::StringBytes, JS1),
         ("var b = 'a'.toUTF8();", Rule::StringBytes, JS1),
@@ -1222,14 +1273,32 @@ mod tests {
             assert_eq!(gate(&good, Js2, profile), Ok(()));
             assert_eq!(rules(&good, Js1, profile), [Rule::Import]);
         }
-        let others = [
+        // 2.0 loads these (§2: default imports of built-in modules); edgeroute never emits them.
+        let loadable = [
             format!("\n{CLOUDFRONT_IMPORT}\n{body}"),
             format!("import cf from \"cloudfront\";\n{body}"),
             format!("import crypto from 'crypto';\n{body}"),
             format!("{CLOUDFRONT_IMPORT}\nimport qs from 'querystring';\n{body}"),
         ];
-        for source in others {
-            assert!(rules(&source, Js2, Rt).contains(&Rule::Import), "{source}");
+        for source in loadable {
+            assert_eq!(gate(&source, Js2, Rt), Ok(()), "{source}");
+            assert!(rules(&source, Js2, Es5).contains(&Rule::Import), "{source}");
+            assert!(rules(&source, Js1, Rt).contains(&Rule::Import), "{source}");
+        }
+        let never = [
+            format!("import fs from 'fs';\n{body}"),
+            format!("import {{ createHash }} from 'crypto';\n{body}"),
+            format!("import * as crypto from 'crypto';\n{body}"),
+            format!("import 'crypto';\n{body}"),
+            format!("import cf, {{ kvs }} from 'cloudfront';\n{body}"),
+        ];
+        for source in never {
+            for (runtime, profile) in COMBOS {
+                assert!(
+                    rules(&source, runtime, profile).contains(&Rule::Import),
+                    "{source} on {runtime} {profile:?}"
+                );
+            }
         }
     }
 

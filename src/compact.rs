@@ -74,9 +74,12 @@ fn emit(module: &Module, source_map: &Lrc<swc_common::SourceMap>) -> Result<Stri
     let mut buffer = Vec::new();
     {
         // Target ES5 so that swc spells re-encoded literals the ES5 way (no `\u{…}`, no `0b…`).
+        // Minified literals are re-spelled from their values, which would undo emit.rs's escaping of
+        // `</script>` and `<!--` (rules.md Safety); `inline_script` makes swc escape them again.
         let config = Config::default()
             .with_minify(true)
-            .with_target(EsVersion::Es5);
+            .with_target(EsVersion::Es5)
+            .with_inline_script(true);
         let writer = JsWriter::new(source_map.clone(), "\n", &mut buffer, None);
         let mut emitter = Emitter {
             cfg: config,
@@ -182,6 +185,17 @@ function handler(event) {
             source.len() - 2,
             "only the spaces around `=` go"
         );
+    }
+
+    #[test]
+    fn compact_keeps_html_markers_and_line_separators_escaped() {
+        let source = "var s = \"<\\/script><\\!--x-->\\u2028\\u2029\";\n";
+        let compacted = compact(source, Runtime::Js1).unwrap();
+        assert_eq!(gate(&compacted, Runtime::Js1, Profile::Es5), Ok(()));
+        for raw in ["</script", "<!--", "-->", "\u{2028}", "\u{2029}"] {
+            assert!(!compacted.contains(raw), "{raw:?} in {compacted}");
+        }
+        assert!(compacted.contains("\\u2028\\u2029"), "{compacted}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! working folder. Rule text reaches the output only as JSON string literals, escaped here for
 //! JavaScript too (U+2028, U+2029, `</script>`): there is exactly one place where data becomes code.
 
+use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, context};
 
 use crate::error::Error;
@@ -27,8 +28,19 @@ pub fn header(program: &Program) -> String {
 pub fn emit(program: &Program) -> Result<String, Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.add_template("function.js.j2", FUNCTION).map_err(template_error)?;
-    env.add_template("router.js.j2", ROUTER).map_err(template_error)?;
+    // Guards sit on lines of their own (`{% if f.access %}`): drop those lines whole, so the readable
+    // form has no stray blank lines, and keep the final line break of the file.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .map_err(template_error)?;
+    env.set_syntax(syntax);
+    env.add_template("function.js.j2", FUNCTION)
+        .map_err(template_error)?;
+    env.add_template("router.js.j2", ROUTER)
+        .map_err(template_error)?;
     let regexes: Vec<String> = program
         .regexes
         .iter()

@@ -127,7 +127,7 @@ fn size_check(js: &str, program: &Program, diagnostics: &mut Diagnostics) {
     }
     d.help = Some(format!(
         "biggest contributors:\n{}",
-        crate::size::breakdown(program, 8)
+        crate::size::breakdown(program, bytes, 8)
     ));
     diagnostics.push(d);
 }

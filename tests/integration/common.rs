@@ -21,7 +21,10 @@ pub fn fixtures(kind: &str) -> Vec<PathBuf> {
 
 /// The file name without `.yaml`.
 pub fn stem(path: &Path) -> String {
-    path.file_stem().expect("file name").to_string_lossy().into_owned()
+    path.file_stem()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Runs the real CLI from the crate root, without colour.

@@ -3,5 +3,6 @@
 //! Each module owns one stage's behaviour as a user sees it: through the library API or the real CLI.
 
 mod common;
+mod compile;
 mod diagnostics;
 mod review;
