@@ -35,6 +35,7 @@ pub mod regex;
 pub mod render;
 pub mod run;
 pub mod runtime;
+pub mod schema;
 pub mod size;
 pub mod source;
 pub mod tests_model;
