@@ -52,6 +52,8 @@ enum Command {
     Diff(DiffArgs),
     /// Print the JSON Schema of the rules file (for editors: completion and hover).
     Schema,
+    /// Write the rules as configuration for another server (`nginx`): local development parity.
+    Export(ExportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -69,8 +71,15 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    #[command(flatten)]
-    common: Common,
+    /// The rules files; each is checked on its own (pre-commit passes several).
+    #[arg(value_name = "FILE", default_value = "edgeroute.yaml")]
+    files: Vec<PathBuf>,
+    /// Treat warnings as errors (`--deny warnings`).
+    #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
+    deny: Option<String>,
+    /// Fail when a server or location is not exercised by any test case.
+    #[arg(long)]
+    require_coverage: bool,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +104,30 @@ struct TestArgs {
     /// Extra cases files (`tests:` lists) to run against FILE.
     #[arg(long = "cases", value_name = "F")]
     cases: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// What to write: `nginx` (server blocks to include inside `http { }`).
+    #[arg(value_enum)]
+    target: ExportTarget,
+    /// The rules file.
+    #[arg(default_value = "edgeroute.yaml")]
+    file: PathBuf,
+    /// Where to write (atomically); standard output when absent.
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+    /// The `listen` address of every server.
+    #[arg(long, default_value = "80", value_name = "ADDR")]
+    listen: String,
+    /// A folder put before every root and alias (a local copy of the bucket).
+    #[arg(long, default_value = "", value_name = "DIR")]
+    root_prefix: String,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ExportTarget {
+    Nginx,
 }
 
 #[derive(Args, Debug)]
@@ -174,7 +207,7 @@ pub fn main() -> ExitCode {
     };
     let ui = Ui::new(cli.color, cli.format);
     let result = match &cli.command {
-        Command::Check(args) => check(&ui, &args.common),
+        Command::Check(args) => check_all(&ui, args),
         Command::Build(args) => build(&ui, args),
         Command::Test(args) => test(&ui, args),
         Command::LintJs(args) => lint_js(&ui, args),
@@ -184,6 +217,7 @@ pub fn main() -> ExitCode {
             ui.out(&crate::schema::json());
             Ok(true)
         }
+        Command::Export(args) => export(&ui, args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -272,6 +306,34 @@ fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Err
     Ok(generated.map(|g| (loaded, g)))
 }
 
+/// `check` on each file in turn: an error that stops one file (exit 2) does not stop the others.
+fn check_all(ui: &Ui, args: &CheckArgs) -> Result<bool, Error> {
+    let mut passed = true;
+    let mut failures = 0;
+    for file in &args.files {
+        let common = Common {
+            file: file.clone(),
+            deny: args.deny.clone(),
+            require_coverage: args.require_coverage,
+        };
+        match check(ui, &common) {
+            Ok(ok) => passed &= ok,
+            Err(e) if args.files.len() > 1 => {
+                ui.err(&format!("error: {e}\n"));
+                failures += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if failures > 0 {
+        return Err(Error::Usage(format!(
+            "{failures} of {} files could not be checked",
+            args.files.len()
+        )));
+    }
+    Ok(passed)
+}
+
 fn check(ui: &Ui, common: &Common) -> Result<bool, Error> {
     let Some((loaded, generated)) = generate(ui, common)? else {
         return Ok(false);
@@ -279,7 +341,11 @@ fn check(ui: &Ui, common: &Common) -> Result<bool, Error> {
     let rules = loaded.rules.as_ref().expect("generated from valid rules");
     let report = golden::run(&generated.js, &generated.program, &rules.tests)?;
     let passed = print_report(ui, &report, common.require_coverage);
-    ui.out(&summary(&loaded, &generated));
+    if passed {
+        ui.out(&summary(&loaded, &generated));
+    } else {
+        ui.err(&format!("{}: check failed\n", loaded.file.name()));
+    }
     Ok(passed)
 }
 
@@ -300,6 +366,12 @@ fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
             args.output.display()
         ));
         return Ok(false);
+    }
+    if args.pretty && js.len() > SIZE_LIMIT {
+        ui.err(&format!(
+            "warning: the readable form is {} bytes, over CloudFront's {SIZE_LIMIT}: upload the compact form (build without --pretty)\n",
+            js.len()
+        ));
     }
     if args.check {
         return check_output(ui, &args.output, js);
@@ -385,6 +457,29 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
     Ok(true)
 }
 
+fn export(ui: &Ui, args: &ExportArgs) -> Result<bool, Error> {
+    let loaded = pipeline::load(&args.file)?;
+    ui.diagnostics(&loaded.file, &loaded.diagnostics);
+    let Some(rules) = &loaded.rules else {
+        return Ok(false);
+    };
+    let ExportTarget::Nginx = args.target;
+    let options = crate::export::Options {
+        listen: args.listen.clone(),
+        root_prefix: args.root_prefix.clone(),
+        source: loaded.file.name().to_owned(),
+    };
+    let text = crate::export::nginx(rules, &options);
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, &text)?;
+            ui.out(&format!("wrote {} ({} bytes)\n", path.display(), text.len()));
+        }
+        None => ui.out(&text),
+    }
+    Ok(true)
+}
+
 fn side((loaded, generated): &(Loaded, Generated)) -> crate::changes::Side<'_> {
     crate::changes::Side {
         rules: loaded.rules.as_ref().expect("valid"),
@@ -459,15 +554,12 @@ fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
     if let Err(violations) = check::gate(file.text(), runtime, Profile::Runtime) {
         ok = false;
         for v in &violations {
-            ui.err(&format!(
-                "error[{}]: {}\n  --> {}:{}:{}\n   | {}\n",
-                v.rule,
-                v.message,
-                file.name(),
-                v.line,
-                v.column,
-                v.snippet
-            ));
+            match ui.format {
+                Format::Json => ui.err(&format!("{}\n", render::violation_json(&file, v))),
+                Format::Human | Format::Markdown => {
+                    ui.err(&format!("{}\n", render::violation(&file, v, ui.style)))
+                }
+            }
         }
     }
     let bytes = file.text().len();
@@ -549,9 +641,14 @@ fn check_output(ui: &Ui, path: &Path, js: &str) -> Result<bool, Error> {
         ui.out(&format!("{} is up to date\n", path.display()));
         return Ok(true);
     }
+    // The compact form is one long line: compare both re-printed one statement per line.
+    let (old, new) = match (check::readable(&current), check::readable(js)) {
+        (Ok(old), Ok(new)) if !current.is_empty() => (old, new),
+        _ => (current.clone(), js.to_owned()),
+    };
     ui.out(&crate::diff::unified(
-        &current,
-        js,
+        &old,
+        &new,
         &path.display().to_string(),
         "generated",
     ));
@@ -563,6 +660,8 @@ fn check_output(ui: &Ui, path: &Path, js: &str) -> Result<bool, Error> {
 }
 
 /// Write through a temporary file in the same folder, then rename: the old file survives any failure.
+/// Write through a temporary file in the same folder, then rename: readers see the old file or the
+/// new one, never a part. The folder is created when missing (`-o build/router.js`).
 fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: path.to_owned(),
@@ -572,9 +671,16 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    // tempfile's errors name the temporary file; the user only knows OUT.
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| io(std::io::Error::from(e.kind())))?;
     tmp.write_all(contents.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    tmp.persist(path)
+        .map_err(|e| io(std::io::Error::from(e.error.kind())))?;
     Ok(())
 }

@@ -62,6 +62,15 @@ impl fmt::Display for CompactError {
 
 impl std::error::Error for CompactError {}
 
+/// Re-prints `source` in swc's readable layout, one statement per line, for diffs of compact files
+/// (`build --check`); the code is unchanged.
+pub fn readable(source: &str) -> Result<String, CompactError> {
+    check::with_stack_for(source, || {
+        let parsed = check::parse(source).map_err(CompactError::Syntax)?;
+        print(&parsed.module, &parsed.source_map, false)
+    })
+}
+
 fn starts_with_import(module: &Module) -> bool {
     matches!(
         module.body.first(),
@@ -71,13 +80,21 @@ fn starts_with_import(module: &Module) -> bool {
 
 /// Prints `module` without comments and with minimal whitespace.
 fn emit(module: &Module, source_map: &Lrc<swc_common::SourceMap>) -> Result<String, CompactError> {
+    print(module, source_map, true)
+}
+
+fn print(
+    module: &Module,
+    source_map: &Lrc<swc_common::SourceMap>,
+    minify: bool,
+) -> Result<String, CompactError> {
     let mut buffer = Vec::new();
     {
         // Target ES5 so that swc spells re-encoded literals the ES5 way (no `\u{…}`, no `0b…`).
         // Minified literals are re-spelled from their values, which would undo emit.rs's escaping of
         // `</script>` and `<!--` (rules.md Safety); `inline_script` makes swc escape them again.
         let config = Config::default()
-            .with_minify(true)
+            .with_minify(minify)
             .with_target(EsVersion::Es5)
             .with_inline_script(true);
         let writer = JsWriter::new(source_map.clone(), "\n", &mut buffer, None);

@@ -27,6 +27,7 @@ pub mod error;
 pub mod event;
 pub mod expect;
 pub mod explain;
+pub mod export;
 pub mod golden;
 pub mod ir;
 pub mod model;

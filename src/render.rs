@@ -5,8 +5,9 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
+use crate::check::Violation;
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 
 /// How diagnostics are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,19 +28,66 @@ impl Default for Style {
 
 /// One diagnostic as a rustc-style snippet, ending in a newline.
 pub fn human(file: &SourceFile, diagnostic: &Diagnostic, style: Style) -> String {
-    let level = match diagnostic.severity {
+    let finding = Finding {
+        severity: diagnostic.severity,
+        id: diagnostic.code.name(),
+        message: &diagnostic.message,
+        span: diagnostic.span,
+        label: diagnostic.label.as_deref(),
+        help: diagnostic.help.as_deref(),
+    };
+    snippet(file, &finding, style)
+}
+
+/// One JavaScript gate violation (`lint-js`), rendered like a diagnostic.
+pub fn violation(file: &SourceFile, v: &Violation, style: Style) -> String {
+    let finding = Finding {
+        severity: Severity::Error,
+        id: v.rule.name(),
+        message: &v.message,
+        span: Some(Span::new(v.start, v.end.max(v.start + 1))),
+        label: None,
+        help: None,
+    };
+    snippet(file, &finding, style)
+}
+
+/// One JavaScript gate violation as a JSON line, shaped like a diagnostic's.
+pub fn violation_json(file: &SourceFile, v: &Violation) -> String {
+    let record = JsonDiagnostic {
+        file: file.name(),
+        code: v.rule.name(),
+        severity: Severity::Error,
+        message: &v.message,
+        label: None,
+        help: None,
+        span: Some(json_span(file, Span::new(v.start, v.end))),
+    };
+    serde_json::to_string(&record).expect("violations serialize")
+}
+
+/// What a snippet shows, whoever found it.
+struct Finding<'a> {
+    severity: Severity,
+    id: &'a str,
+    message: &'a str,
+    span: Option<Span>,
+    label: Option<&'a str>,
+    help: Option<&'a str>,
+}
+
+fn snippet(file: &SourceFile, finding: &Finding<'_>, style: Style) -> String {
+    let level = match finding.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let title = level
-        .primary_title(diagnostic.message.as_str())
-        .id(diagnostic.code.name());
-    let mut group = match diagnostic.span {
+    let title = level.primary_title(finding.message).id(finding.id);
+    let mut group = match finding.span {
         Some(span) => {
             let span = clamp(file, span);
             let mut annotation = AnnotationKind::Primary.span(span.start..span.end);
-            if let Some(label) = &diagnostic.label {
-                annotation = annotation.label(label.as_str());
+            if let Some(label) = finding.label {
+                annotation = annotation.label(label);
             }
             title.element(
                 Snippet::source(file.text())
@@ -49,8 +97,8 @@ pub fn human(file: &SourceFile, diagnostic: &Diagnostic, style: Style) -> String
         }
         None => title.element(annotate_snippets::Origin::path(file.name())),
     };
-    if let Some(help) = &diagnostic.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+    if let Some(help) = finding.help {
+        group = group.element(Level::HELP.message(help));
     }
     let renderer = if style.color {
         Renderer::styled()
@@ -74,18 +122,7 @@ pub fn human_all(file: &SourceFile, diagnostics: &Diagnostics, style: Style) -> 
 
 /// One diagnostic as a JSON object on one line.
 pub fn json(file: &SourceFile, diagnostic: &Diagnostic) -> String {
-    let position = diagnostic.span.map(|span| {
-        let (line, column) = file.line_col(span.start);
-        let (end_line, end_column) = file.line_col(span.end);
-        JsonSpan {
-            start: span.start,
-            end: span.end,
-            line,
-            column,
-            end_line,
-            end_column,
-        }
-    });
+    let position = diagnostic.span.map(|span| json_span(file, span));
     let record = JsonDiagnostic {
         file: file.name(),
         code: diagnostic.code.name(),
@@ -96,6 +133,19 @@ pub fn json(file: &SourceFile, diagnostic: &Diagnostic) -> String {
         span: position,
     };
     serde_json::to_string(&record).expect("diagnostics serialize")
+}
+
+fn json_span(file: &SourceFile, span: Span) -> JsonSpan {
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end);
+    JsonSpan {
+        start: span.start,
+        end: span.end,
+        line,
+        column,
+        end_line,
+        end_column,
+    }
 }
 
 /// `file:line:col` of a diagnostic, for one-line summaries.
