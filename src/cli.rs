@@ -104,6 +104,16 @@ struct TestArgs {
     /// Extra cases files (`tests:` lists) to run against FILE.
     #[arg(long = "cases", value_name = "F")]
     cases: Vec<PathBuf>,
+    /// The JavaScript engine that runs the cases: embedded `boa`, or `njs` or `node` from the PATH.
+    #[arg(long, value_enum, default_value_t = EngineArg::Boa)]
+    engine: EngineArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineArg {
+    Boa,
+    Njs,
+    Node,
 }
 
 #[derive(Args, Debug)]
@@ -386,6 +396,12 @@ fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
 }
 
 fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
+    let engine = match args.engine {
+        EngineArg::Boa => crate::engine::Engine::Boa,
+        EngineArg::Njs => crate::engine::Engine::Njs,
+        EngineArg::Node => crate::engine::Engine::Node,
+    };
+    engine.require()?;
     let Some((loaded, generated)) = generate(ui, &args.common)? else {
         return Ok(false);
     };
@@ -401,7 +417,14 @@ fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
             }
         }
     }
-    let report = golden::run(&generated.js, &generated.program, &cases)?;
+    let report = if engine == crate::engine::Engine::Boa {
+        golden::run(&generated.js, &generated.program, &cases)?
+    } else {
+        let requests: Vec<_> = cases.iter().map(golden::request).collect();
+        let (js, runtime) = (&generated.js, generated.program.runtime);
+        let results = crate::engine::route_all(engine, js, runtime, &requests)?;
+        golden::report(&generated.program, &cases, &results)
+    };
     Ok(print_report(ui, &report, args.common.require_coverage))
 }
 
@@ -473,7 +496,11 @@ fn export(ui: &Ui, args: &ExportArgs) -> Result<bool, Error> {
     match &args.output {
         Some(path) => {
             write_atomically(path, &text)?;
-            ui.out(&format!("wrote {} ({} bytes)\n", path.display(), text.len()));
+            ui.out(&format!(
+                "wrote {} ({} bytes)\n",
+                path.display(),
+                text.len()
+            ));
         }
         None => ui.out(&text),
     }

@@ -122,8 +122,11 @@ impl Compiler {
                 },
                 LocationKind::Regex(regex) => {
                     self.features.regex = true;
-                    let regex = self.regex(regex);
-                    out.r.push((regex, index));
+                    out.r.push(ir::RegexLocation {
+                        regex: self.regex(regex),
+                        location: index,
+                        names: group_names(regex),
+                    });
                 }
             }
             out.l.push(self.location(location, block));
@@ -204,6 +207,7 @@ impl Compiler {
                 Flag::Redirect => 3,
                 Flag::Permanent => 4,
             },
+            names: rule.regex.as_ref().map(group_names).unwrap_or_default(),
         }
     }
 
@@ -310,6 +314,16 @@ impl Compiler {
                 }
             }
         }
+    }
+}
+
+/// The router's `cap(m, names)` table for a regex: each group's name, or empty when none is named
+/// (so `$name` is set from the location's and each rewrite rule's own match).
+fn group_names(regex: &model::Regex) -> Vec<Option<String>> {
+    if regex.groups.iter().any(Option::is_some) {
+        regex.groups.clone()
+    } else {
+        Vec::new()
     }
 }
 

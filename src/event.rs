@@ -146,74 +146,111 @@ pub fn build_event(
     raw_query_string: bool,
     context: &mut Context,
 ) -> Result<JsObject, String> {
-    let parts = split_url(&req.url)?;
-    event_object(req, parts, raw_query_string, context)
-        .map_err(|e| format!("could not build the event: {e}"))
+    Ok(BuiltEvent::build(req, raw_query_string, context)?.event)
 }
 
+/// An event built for one case, with what the harness keeps to judge the handler's return value.
+pub(crate) struct BuiltEvent {
+    pub event: JsObject,
+    /// `event.request`, as built.
+    pub request: JsObject,
+    /// The headers the event carries ([`Request::event_headers`]).
+    pub headers: Vec<(String, String)>,
+}
+
+impl BuiltEvent {
+    pub(crate) fn build(
+        req: &Request,
+        raw_query_string: bool,
+        context: &mut Context,
+    ) -> Result<BuiltEvent, String> {
+        let parts = split_url(&req.url)?;
+        let headers = req.event_headers(parts.host);
+        let built = event_object(req, parts, &headers, raw_query_string, context);
+        let (event, request) = built.map_err(|e| format!("could not build the event: {e}"))?;
+        Ok(BuiltEvent {
+            event,
+            request,
+            headers,
+        })
+    }
+}
+
+/// The event and its `request`. Every object is fresh and ordinary, and every key is set once, so
+/// properties are inserted directly: the same result as `CreateDataProperty`, without its checks
+/// (a fifth of the time of building an event; docs/performance.md).
 fn event_object(
     req: &Request,
     parts: UrlParts<'_>,
+    headers: &[(String, String)],
     raw_qs: bool,
     ctx: &mut Context,
-) -> JsResult<JsObject> {
-    let request = request_object(req, parts, ctx)?;
+) -> JsResult<(JsObject, JsObject)> {
+    let request = request_object(req, parts, headers, ctx);
     if raw_qs {
         define_raw_query_string(&request, parts.query, ctx)?;
     }
     let context_obj = object(
-        &[
+        [
             (
-                "distributionDomainName",
+                js_string!("distributionDomainName"),
                 js_string!(DISTRIBUTION_DOMAIN).into(),
             ),
-            ("distributionId", js_string!(DISTRIBUTION_ID).into()),
-            ("eventType", js_string!("viewer-request").into()),
-            ("requestId", js_string!(REQUEST_ID).into()),
+            (
+                js_string!("distributionId"),
+                js_string!(DISTRIBUTION_ID).into(),
+            ),
+            (js_string!("eventType"), js_string!("viewer-request").into()),
+            (js_string!("requestId"), js_string!(REQUEST_ID).into()),
         ],
         ctx,
-    )?;
-    let viewer = object(&[("ip", string(&req.ip))], ctx)?;
+    );
+    let viewer = object([(js_string!("ip"), string(&req.ip))], ctx);
     let fields = [
-        ("version", js_string!("1.0").into()),
-        ("context", context_obj.into()),
-        ("viewer", viewer.into()),
-        ("request", request.into()),
+        (js_string!("version"), js_string!("1.0").into()),
+        (js_string!("context"), context_obj.into()),
+        (js_string!("viewer"), viewer.into()),
+        (js_string!("request"), request.clone().into()),
     ];
-    object(&fields, ctx)
+    Ok((object(fields, ctx), request))
 }
 
-fn request_object(req: &Request, parts: UrlParts<'_>, ctx: &mut Context) -> JsResult<JsObject> {
+fn request_object(
+    req: &Request,
+    parts: UrlParts<'_>,
+    headers: &[(String, String)],
+    ctx: &mut Context,
+) -> JsObject {
     let query = parts.query.map(query_pairs).unwrap_or_default();
-    let querystring = entries_object(&query, ctx)?;
-    let headers = entries_object(&req.event_headers(parts.host), ctx)?;
-    let cookies = entries_object(&req.event_cookies(), ctx)?;
+    let querystring = entries_object(&query, ctx);
+    let headers = entries_object(headers, ctx);
+    let cookies = entries_object(&req.event_cookies(), ctx);
     let fields = [
-        ("method", string(&req.method)),
-        ("uri", string(parts.path)),
-        ("querystring", querystring.into()),
-        ("headers", headers.into()),
-        ("cookies", cookies.into()),
+        (js_string!("method"), string(&req.method)),
+        (js_string!("uri"), string(parts.path)),
+        (js_string!("querystring"), querystring.into()),
+        (js_string!("headers"), headers.into()),
+        (js_string!("cookies"), cookies.into()),
     ];
-    object(&fields, ctx)
+    object(fields, ctx)
 }
 
 /// `{ name: { value } }`; a repeated name becomes one entry with `value` = first, `multiValue` = all.
-fn entries_object(pairs: &[(String, String)], ctx: &mut Context) -> JsResult<JsObject> {
+fn entries_object(pairs: &[(String, String)], ctx: &mut Context) -> JsObject {
     let out = JsObject::with_object_proto(ctx.intrinsics());
     for (name, values) in group(pairs) {
-        let entry = object(&[("value", string(values[0]))], ctx)?;
+        let entry = object([(js_string!("value"), string(values[0]))], ctx);
         if values.len() > 1 {
             let items: Vec<JsValue> = values
                 .iter()
-                .map(|v| object(&[("value", string(v))], ctx).map(Into::into))
-                .collect::<JsResult<_>>()?;
+                .map(|v| object([(js_string!("value"), string(v))], ctx).into())
+                .collect();
             let multi = JsArray::from_iter(items, ctx);
-            entry.create_data_property_or_throw(js_string!("multiValue"), multi, ctx)?;
+            entry.insert_property(js_string!("multiValue"), data(multi.into()));
         }
-        out.create_data_property_or_throw(JsString::from(name), entry, ctx)?;
+        out.insert_property(JsString::from(name), data(entry.into()));
     }
-    Ok(out)
+    out
 }
 
 /// Groups values by name, names in order of first appearance.
@@ -251,12 +288,23 @@ fn define_raw_query_string(
     Ok(())
 }
 
-fn object(fields: &[(&str, JsValue)], ctx: &mut Context) -> JsResult<JsObject> {
+/// A fresh ordinary object with `fields` as writable, enumerable, configurable data properties.
+fn object<const N: usize>(fields: [(JsString, JsValue); N], ctx: &Context) -> JsObject {
     let out = JsObject::with_object_proto(ctx.intrinsics());
     for (key, value) in fields {
-        out.create_data_property_or_throw(JsString::from(*key), value.clone(), ctx)?;
+        out.insert_property(key, data(value));
     }
-    Ok(out)
+    out
+}
+
+/// What `CreateDataProperty` defines.
+fn data(value: JsValue) -> PropertyDescriptor {
+    PropertyDescriptor::builder()
+        .value(value)
+        .writable(true)
+        .enumerable(true)
+        .configurable(true)
+        .build()
 }
 
 fn string(text: &str) -> JsValue {

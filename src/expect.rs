@@ -33,12 +33,20 @@ pub fn compare(expect: &Expect, decision: &Decision, matched_text: Option<&str>)
         .collect()
 }
 
+/// Who decided a case, as the rules file spells it: the server's label and the location's text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Decider<'a> {
+    pub server: Option<&'a str>,
+    /// The text of the deciding location (`matched`).
+    pub location: Option<&'a str>,
+}
+
 /// A readable report of one case: the request, expected against actual as a diff, who decided.
 pub fn render_failure(
     req: &Request,
     expect: &Expect,
     result: &Result<Decision, RunError>,
-    matched_text: Option<&str>,
+    decider: Decider<'_>,
 ) -> String {
     let mut out = render_request(req);
     match result {
@@ -46,8 +54,8 @@ pub fn render_failure(
             let _ = writeln!(out, "error: {error}");
         }
         Ok(decision) => {
-            out.push_str(&render_diff(&checks(expect, decision, matched_text)));
-            out.push_str(&render_decider(decision, matched_text));
+            out.push_str(&render_diff(&checks(expect, decision, decider.location)));
+            out.push_str(&render_decider(decision, decider));
             for line in &decision.log {
                 let _ = writeln!(out, "console.log: {line}");
             }
@@ -261,16 +269,19 @@ fn render_diff(checks: &[Check]) -> String {
     out
 }
 
-fn render_decider(decision: &Decision, matched_text: Option<&str>) -> String {
-    let server = decision.server.map_or("none".to_owned(), |s| s.to_string());
-    match (decision.location, matched_text) {
-        (Some(l), Some(text)) => format!(
-            "decided by: server {server}, location {l} `{}`\n",
-            collapse(text)
-        ),
-        (Some(l), None) => format!("decided by: server {server}, location {l}\n"),
-        (None, _) => format!("decided by: server {server}, no location\n"),
-    }
+/// `decided by: server 1 `a.example.com`, location 0 `/assets/``; indices as in `explain`.
+fn render_decider(decision: &Decision, decider: Decider<'_>) -> String {
+    let server = match (decision.server, decider.server) {
+        (Some(s), Some(label)) => format!("server {s} `{label}`"),
+        (Some(s), None) => format!("server {s}"),
+        (None, _) => "no server".to_owned(),
+    };
+    let location = match (decision.location, decider.location) {
+        (Some(l), Some(text)) => format!("location {l} `{}`", collapse(text)),
+        (Some(l), None) => format!("location {l}"),
+        (None, _) => "no location".to_owned(),
+    };
+    format!("decided by: {server}, {location}\n")
 }
 
 #[cfg(test)]
@@ -443,15 +454,19 @@ mod tests {
         };
         let mut req = Request::get("https://h/a");
         req.headers.push(("X-Test".into(), "1".into()));
-        let report = render_failure(&req, &expect, &Ok(answer(404, None)), None);
+        let decider = Decider {
+            server: Some("*.example.com"),
+            location: None,
+        };
+        let report = render_failure(&req, &expect, &Ok(answer(404, None)), decider);
         let expected = "request: GET https://h/a\n  from 198.51.100.10\n  header X-Test: 1\n\
                         --- expected\n+++ actual\n@@ -1,2 +1,2 @@\n-uri: /a\n-status: 301\n\
                         +uri: (no request passed on: answered 404)\n+status: 404\n\
-                        decided by: server 0, no location\n";
+                        decided by: server 0 `*.example.com`, no location\n";
         assert_eq!(report, expected);
         let error = Err(RunError::Exception("TypeError: boom".into()));
         assert!(
-            render_failure(&req, &expect, &error, None)
+            render_failure(&req, &expect, &error, Decider::default())
                 .ends_with("error: exception → 503: TypeError: boom\n")
         );
     }

@@ -46,10 +46,9 @@ impl Default for Options {
 /// The nginx configuration for `rules`.
 pub fn nginx(rules: &Rules, options: &Options) -> String {
     let mut out = header(rules, options);
-    let default = rules.servers.iter().position(|s| s.default).unwrap_or(0);
-    for (index, server) in rules.servers.iter().enumerate() {
+    for server in &rules.servers {
         out.push('\n');
-        write_server(&mut out, server, index == default, options);
+        write_server(&mut out, server, options);
     }
     out
 }
@@ -94,9 +93,14 @@ fn header(rules: &Rules, options: &Options) -> String {
     )
 }
 
-fn write_server(out: &mut String, server: &Server, default: bool, options: &Options) {
+/// A server; without `default_server`, nginx's default is the first server, as in rules.md.
+fn write_server(out: &mut String, server: &Server, options: &Options) {
     out.push_str("server {\n");
-    let flag = if default { " default_server" } else { "" };
+    let flag = if server.default {
+        " default_server"
+    } else {
+        ""
+    };
     let _ = writeln!(out, "    listen {}{flag};", options.listen);
     let names: Vec<String> = server.names.iter().map(server_name).collect();
     let _ = writeln!(out, "    server_name {};", names.join(" "));
@@ -182,7 +186,9 @@ fn write_block(out: &mut String, block: &Block, indent: &str, options: &Options)
 fn write_access(out: &mut String, entries: &[AccessEntry], indent: &str) {
     for entry in entries {
         let verb = if entry.allow { "allow" } else { "deny" };
-        let target = entry.net.map_or_else(|| "all".to_owned(), |n| n.to_string());
+        let target = entry
+            .net
+            .map_or_else(|| "all".to_owned(), |n| n.to_string());
         let _ = writeln!(out, "{indent}{verb} {target};");
     }
     if entries.last().is_none_or(|e| e.net.is_some()) {
@@ -329,7 +335,11 @@ fn unanchored(source: &str) -> String {
 
 /// A root or alias with the folder prefix before it.
 fn rooted(path: &Value, options: &Options) -> String {
-    format!("{}{}", options.root_prefix.trim_end_matches('/'), value(path))
+    format!(
+        "{}{}",
+        options.root_prefix.trim_end_matches('/'),
+        value(path)
+    )
 }
 
 /// A value in nginx script syntax; a variable followed by a name character is written `${name}`.
@@ -379,9 +389,9 @@ fn variable(var: &Var) -> String {
 /// in quotes or not; a backslash before those is doubled so the text reaches nginx unchanged.
 fn word(text: &str) -> String {
     let quote = text.is_empty()
-        || text.chars().any(|c| {
-            c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#')
-        });
+        || text
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '#'));
     let mut out = String::new();
     if quote {
         out.push('"');
@@ -389,7 +399,11 @@ fn word(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' if matches!(chars.peek(), Some('"' | '\'' | '\\' | 't' | 'r' | 'n') | None) => {
+            '\\' if matches!(
+                chars.peek(),
+                Some('"' | '\'' | '\\' | 't' | 'r' | 'n') | None
+            ) =>
+            {
                 out.push_str("\\\\");
             }
             '"' => out.push_str("\\\""),
@@ -417,9 +431,10 @@ mod tests {
     fn tokens_are_quoted_only_when_needed() {
         assert_eq!(word("/assets/"), "/assets/");
         assert_eq!(word(r"\.(png|jpe?g)$"), r"\.(png|jpe?g)$");
-        assert_eq!(word(r"a\\b"), r"a\\\\b");
+        assert_eq!(word(r"a\\b"), r"a\\\b");
         assert_eq!(word("^/a{2}$"), r#""^/a{2}$""#);
-        assert_eq!(word(r#"a"b\\c\tz"#), r#""a\"b\\\\c\\tz""#);
+        // nginx reads `\\` as `\` and keeps `\c`: three backslashes give back the two written.
+        assert_eq!(word(r#"a"b\\c\tz"#), r#""a\"b\\\c\\tz""#);
         assert_eq!(word("ok then"), r#""ok then""#);
         assert_eq!(word(""), r#""""#);
     }

@@ -8,7 +8,7 @@ use crate::config;
 use crate::diagnostic::Diagnostics;
 use crate::error::Error;
 use crate::event::Request;
-use crate::expect;
+use crate::expect::{self, Decider};
 use crate::ir::Program;
 use crate::model::Case;
 use crate::run::{Decision, Harness, RunError};
@@ -58,14 +58,31 @@ pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error>
     let mut report = Report::default();
     for (i, case) in cases.iter().enumerate() {
         let request = request(case);
-        let result = harness.route(&request);
+        let result = harness.route_untraced(&request);
         if let Ok(decision) = &result {
             seen.record(decision);
         }
-        report.results.push(failure(i, program, case, &request, &result));
+        report
+            .results
+            .push(failure(i, program, case, &request, &result));
     }
     report.uncovered = seen.missing(program);
     Ok(report)
+}
+
+/// The report of decisions made elsewhere (another engine ran the cases: `engine::route_all`).
+pub fn report(program: &Program, cases: &[Case], results: &[Result<Decision, RunError>]) -> Report {
+    let mut seen = Coverage::new(program);
+    let mut report = Report::default();
+    for (i, (case, result)) in cases.iter().zip(results).enumerate() {
+        if let Ok(decision) = result {
+            seen.record(decision);
+        }
+        let failed = failure(i, program, case, &request(case), result);
+        report.results.push(failed);
+    }
+    report.uncovered = seen.missing(program);
+    report
 }
 
 /// Read a cases file (`tests:` only).
@@ -89,21 +106,38 @@ pub fn request(case: &Case) -> Request {
 /// The `location` text of the location that decided, or `none`.
 pub fn matched_text<'p>(program: &'p Program, decision: &Decision) -> Option<&'p str> {
     let server = program.names.get(decision.server?)?;
-    decision.location.and_then(|l| server.locations.get(l)).map(String::as_str)
+    decision
+        .location
+        .and_then(|l| server.locations.get(l))
+        .map(String::as_str)
 }
 
-fn failure(index: usize, program: &Program, case: &Case, request: &Request, result: &Result<Decision, RunError>) -> Option<String> {
-    let matched = result.as_ref().ok().and_then(|d| matched_text(program, d));
-    if let Ok(decision) = result
+fn failure(
+    index: usize,
+    program: &Program,
+    case: &Case,
+    request: &Request,
+    result: &Result<Decision, RunError>,
+) -> Option<String> {
+    let decision = result.as_ref().ok();
+    let matched = decision.and_then(|d| matched_text(program, d));
+    if let Some(decision) = decision
         && expect::compare(&case.expect, decision, matched).is_empty()
     {
         return None;
     }
+    let server = decision
+        .and_then(|d| program.names.get(d.server?))
+        .map(|names| names.label.as_str());
+    let decider = Decider {
+        server,
+        location: matched,
+    };
     Some(format!(
         "FAILED case {} ({})\n{}",
         index + 1,
         case.url,
-        expect::render_failure(request, &case.expect, result, matched)
+        expect::render_failure(request, &case.expect, result, decider)
     ))
 }
 
@@ -117,12 +151,18 @@ impl Coverage {
     fn new(program: &Program) -> Coverage {
         Coverage {
             servers: vec![false; program.names.len()],
-            locations: program.names.iter().map(|s| vec![false; s.locations.len()]).collect(),
+            locations: program
+                .names
+                .iter()
+                .map(|s| vec![false; s.locations.len()])
+                .collect(),
         }
     }
 
     fn record(&mut self, decision: &Decision) {
-        let Some(s) = decision.server.filter(|s| *s < self.servers.len()) else { return };
+        let Some(s) = decision.server.filter(|s| *s < self.servers.len()) else {
+            return;
+        };
         self.servers[s] = true;
         if let Some(slot) = decision.location.and_then(|l| self.locations[s].get_mut(l)) {
             *slot = true;

@@ -87,7 +87,7 @@ pub struct Server {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub q: Vec<(String, usize)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub r: Vec<(usize, usize)>,
+    pub r: Vec<RegexLocation>,
     pub l: Vec<Location>,
 }
 
@@ -131,13 +131,24 @@ pub enum PartIr {
     Var(u8, Option<String>),
 }
 
-/// `[re, path, query, flag]`
+/// `[re, loc]`, or `[re, loc, names]` when the regex has named groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegexLocation {
+    pub regex: usize,
+    pub location: usize,
+    /// The name of each group (`None` for unnamed ones); empty when none is named.
+    pub names: Vec<Option<String>>,
+}
+
+/// `[re, path, query, flag]`, or `[re, path, query, flag, names]` when the regex has named groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
     pub regex: i64,
     pub path: Parts,
     pub query: Option<(Parts, bool)>,
     pub flag: u8,
+    /// The name of each group (`None` for unnamed ones); empty when none is named.
+    pub names: Vec<Option<String>>,
 }
 
 /// `[code, parts]`
@@ -237,7 +248,21 @@ impl Serialize for HostPattern {
 impl Serialize for Rewrite {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let query = self.query.as_ref().map(|(p, drop)| (p, u8::from(*drop)));
-        (self.regex, &self.path, query, self.flag).serialize(s)
+        if self.names.is_empty() {
+            (self.regex, &self.path, query, self.flag).serialize(s)
+        } else {
+            (self.regex, &self.path, query, self.flag, &self.names).serialize(s)
+        }
+    }
+}
+
+impl Serialize for RegexLocation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.names.is_empty() {
+            (self.regex, self.location).serialize(s)
+        } else {
+            (self.regex, self.location, &self.names).serialize(s)
+        }
     }
 }
 

@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod directive;
 pub mod emit;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod expect;

@@ -3,8 +3,8 @@
 //! cloudfront-runtime.md is the spec: §3 "Harness realm" (`run/realm.rs`), §5 the event (`event.rs`),
 //! §6 what a handler may return (`run/returns.rs`), §7 limits, §8 how failures are reported. One boa
 //! `Context` per file, reused across cases; per-case state (origin call, console log, random sequence)
-//! is reset before each case. `route(event, T)` gives the decision and trace; `handler(event)` is the
-//! production entry point. Nothing here prints.
+//! is reset before each case. `route(event, T)` gives the decision and trace (`route_untraced`, for
+//! golden runs, the decision alone); `handler(event)` is the production entry point. Nothing here prints.
 
 use std::fmt;
 use std::path::Path;
@@ -14,9 +14,9 @@ use boa_engine::error::{EngineError, JsNativeErrorKind, RuntimeLimitError};
 use boa_engine::object::JsObject;
 use boa_engine::object::builtins::JsArray;
 use boa_engine::script::Script;
-use boa_engine::{Context, JsError, JsString, JsValue, Source};
+use boa_engine::{Context, JsError, JsString, JsValue, Source, js_string};
 
-use crate::event::{Request, build_event, split_url};
+use crate::event::{self, Request};
 use crate::runtime::Runtime;
 use realm::Shared;
 use returns::CaseEvent;
@@ -68,7 +68,8 @@ pub struct Decision {
     pub server: Option<usize>,
     /// The index of the last location entered within that server; `None` for `-1`.
     pub location: Option<usize>,
-    /// The `T` array: one JSON value per trace step (generated-function.md "Trace steps").
+    /// The `T` array: one JSON value per trace step (generated-function.md "Trace steps"); empty
+    /// from [`Harness::route_untraced`].
     pub trace: Vec<serde_json::Value>,
     /// What the case wrote with `console.log`.
     pub log: Vec<String>,
@@ -118,9 +119,16 @@ impl Harness {
         Ok(harness)
     }
 
-    /// Runs `route(event, T)` on `req`, as the golden tests, `explain` and `diff` do.
+    /// Runs `route(event, T)` on `req`, as `explain` does: the decision and its trace.
     pub fn route(&mut self, req: &Request) -> Result<Decision, RunError> {
-        let result = self.route_case(req);
+        let result = self.route_case(req, true);
+        self.recover(result)
+    }
+
+    /// Runs `route(event)` on `req` without a trace array, as the golden tests do: the same decision
+    /// with an empty `trace`, for less work per case (no trace steps built and converted).
+    pub fn route_untraced(&mut self, req: &Request) -> Result<Decision, RunError> {
+        let result = self.route_case(req, false);
         self.recover(result)
     }
 
@@ -164,10 +172,16 @@ impl fmt::Display for RunError {
 impl std::error::Error for RunError {}
 
 impl Harness {
-    fn route_case(&mut self, req: &Request) -> Result<Decision, RunError> {
+    fn route_case(&mut self, req: &Request, traced: bool) -> Result<Decision, RunError> {
         let case = self.begin(req)?;
-        let trace = JsArray::new(&mut self.context).map_err(|e| self.error(e))?;
-        let result = self.call("route", &[case.event.clone().into(), trace.clone().into()])?;
+        let trace = if traced {
+            Some(JsArray::new(&mut self.context).map_err(|e| self.error(e))?)
+        } else {
+            None
+        };
+        let mut args = vec![case.event.clone().into()];
+        args.extend(trace.clone().map(JsValue::from));
+        let result = self.call("route", &args)?;
         let result = self.settle(result)?;
         let Some(result) = result.as_object() else {
             let got = describe(&result);
@@ -182,7 +196,10 @@ impl Harness {
         let outcome = self.check(&r, &case)?;
         let server = self.index_field(&result, "s")?;
         let location = self.index_field(&result, "l")?;
-        let trace = self.trace_steps(trace)?;
+        let trace = match trace {
+            Some(trace) => self.trace_steps(trace)?,
+            None => Vec::new(),
+        };
         Ok(Decision {
             outcome,
             server,
@@ -237,22 +254,14 @@ impl Harness {
     /// Resets per-case state and builds the event.
     fn begin(&mut self, req: &Request) -> Result<CaseEvent, RunError> {
         self.state.borrow_mut().reset();
-        let parts = split_url(&req.url).map_err(RunError::BadRequest)?;
         let with_raw_query = self.runtime == Runtime::Js2;
-        let event =
-            build_event(req, with_raw_query, &mut self.context).map_err(RunError::BadRequest)?;
-        let request = event
-            .get(JsString::from("request"), &mut self.context)
-            .map_err(|e| self.error(e))?;
-        let request = request
-            .as_object()
-            .ok_or_else(|| RunError::BadRequest("event has no request".into()))?;
-        let headers = req.event_headers(parts.host);
+        let built = event::BuiltEvent::build(req, with_raw_query, &mut self.context);
+        let built = built.map_err(RunError::BadRequest)?;
         Ok(CaseEvent {
-            event,
-            request,
+            event: built.event,
+            request: built.request,
             method: req.method.clone(),
-            headers,
+            headers: built.headers,
         })
     }
 
@@ -346,22 +355,46 @@ fn limit_message(limit: RuntimeLimitError) -> String {
     }
 }
 
-/// The error as one line, `TypeError: x is not a function (function.js:3:5)`.
+/// The error as one line, `TypeError: x is not a function (function.js:3:5)`, at the innermost frame.
 fn error_message(error: &JsError, context: &mut Context) -> String {
     if let Some(engine) = error.as_engine() {
         return engine.to_string();
     }
-    match error.try_native(context) {
+    let message = match error.try_native(context) {
         // boa spells the kind `UriError`; JavaScript's name is `URIError`.
         Ok(native) if matches!(native.kind(), JsNativeErrorKind::Uri) => {
             native.to_string().replacen("Uri", "URI", 1)
         }
         Ok(native) => native.to_string(),
         Err(_) => match error.as_opaque() {
-            Some(value) => format!("uncaught {}", describe(value)),
-            None => error.to_string(),
+            Some(value) => return format!("uncaught {}", describe(value)),
+            None => return error.to_string(),
         },
+    };
+    match stack_ends(error, context) {
+        Some((innermost, outermost)) => match message.strip_suffix(&outermost) {
+            Some(head) => format!("{head}{innermost}"),
+            None => message,
+        },
+        None => message,
     }
+}
+
+/// The positions ` (function.js:L:C)` of the innermost and outermost frames of the error's stack.
+///
+/// boa's one-line message names the outermost frame (the call from the harness into `route`); the
+/// throw is at the innermost one, which is where a reader should look.
+fn stack_ends(error: &JsError, context: &mut Context) -> Option<(String, String)> {
+    let object = error.clone().into_opaque(context).ok()?.as_object()?;
+    let stack = object.get(js_string!("stack"), context).ok()?;
+    let stack = stack.as_string()?.to_std_string_escaped();
+    let position = |line: &str| line.find(" (").map(|at| line[at..].to_owned());
+    let mut lines = stack.lines().filter(|line| !line.trim().is_empty());
+    let innermost = position(lines.next()?)?;
+    let outermost = lines
+        .next_back()
+        .map_or(Some(innermost.clone()), position)?;
+    Some((innermost, outermost))
 }
 
 /// A short description of a value for messages.
@@ -417,6 +450,15 @@ mod tests {
         assert_eq!(decision.outcome, expected);
         assert_eq!((decision.server, decision.location), (Some(0), None));
         assert_eq!(decision.trace, vec![serde_json::json!(["uri", "/a%2Fb"])]);
+        let untraced = harness.route_untraced(&req).unwrap();
+        assert_eq!(
+            untraced,
+            Decision {
+                trace: Vec::new(),
+                ..decision
+            },
+            "the same decision without a trace array"
+        );
         assert_eq!(harness.handler(&req).unwrap(), expected);
     }
 

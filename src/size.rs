@@ -21,8 +21,8 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
             let own_regex: usize = server
                 .r
                 .iter()
-                .filter(|(_, loc)| *loc == l)
-                .map(|(re, _)| regex_bytes(*re))
+                .filter(|r| r.location == l)
+                .map(|r| regex_bytes(r.regex))
                 .sum();
             let bytes = json_len(location) + own_regex;
             total += own_regex;
