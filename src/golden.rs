@@ -134,9 +134,10 @@ fn failure(
         location: matched,
     };
     Some(format!(
-        "FAILED case {} ({})\n{}",
+        "FAILED case {} ({})\n  --> {}\n{}",
         index + 1,
         case.url,
+        case.at,
         expect::render_failure(request, &case.expect, result, decider)
     ))
 }

@@ -189,6 +189,8 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct Case {
     pub span: Span,
+    /// Where the case is written, `file:line:column`, for failure reports.
+    pub at: String,
     pub url: String,
     pub method: String,
     pub ip: String,

@@ -77,8 +77,10 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
     if !url_ok {
         return None;
     }
+    let (line, column) = v.file.line_col(raw.span.start);
     Some(Case {
         span: raw.span,
+        at: format!("{}:{line}:{column}", v.file.name()),
         url: url.value.clone(),
         method: raw
             .method
