@@ -5,5 +5,9 @@
 mod common;
 mod compile;
 mod diagnostics;
+mod differential;
 mod harness;
+mod oracle;
+mod probes;
 mod review;
+mod rulegen;
