@@ -85,6 +85,8 @@ fn header(rules: &Rules, options: &Options) -> String {
          # - a param that did not match is an empty string here; the function answers 404;\n\
          # - nginx sees real files and folders; the function follows the `extension` files model;\n\
          # - relative redirects use this server's scheme and port; the function uses https://$host;\n\
+         # - the function always escapes `&`, `+`, `;` and non-ASCII in query values it writes;\n\
+         #   nginx only when the request held an escape or a `+`;\n\
          # - the function answers 400 for control characters in the path and over-long host labels,\n\
          #   and 404 for an origin path with `.` or `..` segments (nginx's alias can climb out).\n",
         env!("CARGO_PKG_VERSION"),

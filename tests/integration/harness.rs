@@ -769,3 +769,73 @@ fn cases(yaml: &str) -> Vec<edgeroute::model::Case> {
     assert!(!diagnostics.has_errors(), "{diagnostics:?}");
     cases
 }
+
+// ---- values in bodies and query strings (found by the differential suite) ----
+
+const ENCODING_RULES: &str = r#"edgeroute: 1
+servers:
+  - server_name: example.com
+    root: /site
+    locations:
+      - location: ~ ^/echo(/.*)$
+        return: 200 uri=$uri capture=$1
+      - location: ~ ^/q/(.*)$
+        rewrite: ^/q/(.*)$ /page.html?x=$1 break
+      - location: /
+"#;
+
+fn route_encoding(url: &str) -> Outcome {
+    let loaded = pipeline::load_bytes("encoding.yaml", ENCODING_RULES.as_bytes().to_vec());
+    let rules = loaded.rules.expect("valid rules");
+    let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generated");
+    let mut harness = load(&generated.js, generated.program.runtime);
+    harness
+        .route(&Request::get(url))
+        .expect("routed")
+        .outcome
+}
+
+#[test]
+fn a_return_body_holds_the_uri_as_text_not_as_bytes() {
+    for url in [
+        "https://example.com/echo/caf%C3%A9.png",
+        "https://example.com/echo/caf\u{e9}.png",
+    ] {
+        let Outcome::Answer { status, body, .. } = route_encoding(url) else {
+            panic!("{url}: not answered");
+        };
+        assert_eq!(status, 200);
+        assert_eq!(
+            body.as_deref(),
+            Some("uri=/echo/caf\u{e9}.png capture=/caf\u{e9}.png"),
+            "{url}"
+        );
+    }
+    // invalid UTF-8 cannot be text: one char per byte, as before
+    let Outcome::Answer { body, .. } = route_encoding("https://example.com/echo/%FF") else {
+        panic!("not answered");
+    };
+    assert_eq!(body.as_deref(), Some("uri=/echo/\u{ff} capture=/\u{ff}"));
+}
+
+#[test]
+fn a_capture_in_a_query_string_cannot_add_pairs() {
+    for (path, query) in [
+        ("/q/a+b.js", "x=a%2Bb.js"),
+        ("/q/a&admin=1", "x=a%26admin=1"),
+        ("/q/a;b", "x=a%3Bb"),
+        ("/q/caf%C3%A9", "x=caf%C3%A9"),
+        ("/q/plain-1.0", "x=plain-1.0"),
+    ] {
+        let url = format!("https://example.com{path}");
+        let Outcome::Pass {
+            uri, querystring, ..
+        } = route_encoding(&url)
+        else {
+            panic!("{url}: not passed on");
+        };
+        assert_eq!(uri, "/site/page.html", "{url}");
+        let pairs: Vec<String> = querystring.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(pairs.join("&"), query, "{url}");
+    }
+}
