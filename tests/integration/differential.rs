@@ -339,7 +339,11 @@ impl Tally {
 
     fn assert_clean(&self) {
         assert_none(&self.disagreements, 400, "disagreements with nginx");
-        assert_none(&self.engine_disagreements, 8, "disagreements between engines");
+        assert_none(
+            &self.engine_disagreements,
+            8,
+            "disagreements between engines",
+        );
         assert!(
             self.unrepresentable * 50 <= self.compared.max(1),
             "too many probes not representable on disk: {}",

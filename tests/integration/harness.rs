@@ -789,10 +789,7 @@ fn route_encoding(url: &str) -> Outcome {
     let rules = loaded.rules.expect("valid rules");
     let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generated");
     let mut harness = load(&generated.js, generated.program.runtime);
-    harness
-        .route(&Request::get(url))
-        .expect("routed")
-        .outcome
+    harness.route(&Request::get(url)).expect("routed").outcome
 }
 
 #[test]
@@ -835,7 +832,10 @@ fn a_capture_in_a_query_string_cannot_add_pairs() {
             panic!("{url}: not passed on");
         };
         assert_eq!(uri, "/site/page.html", "{url}");
-        let pairs: Vec<String> = querystring.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let pairs: Vec<String> = querystring
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         assert_eq!(pairs.join("&"), query, "{url}");
     }
 }

@@ -247,7 +247,7 @@ impl Nginx {
     }
 
     fn ensure_dir(&self, path: &[u8], html: &[u8], answer: &mut Answer) {
-        let Some((relative, full)) = self.on_disk(path, html) else {
+        let Some((_, full)) = self.on_disk(path, html) else {
             answer.conflict = true;
             return;
         };
