@@ -1,0 +1,480 @@
+//! Performance issue 8: what the generated function costs per request, and its size
+//! (docs/performance.md). A plain program (`harness = false`): it prints figures and asserts no
+//! timing; a missed target prints `NOT met`. Run it with `cargo bench --bench router`.
+//!
+//! - P1: per-request cost in njs of the function generated for `fixtures/ok/monorepo-previews.yaml`
+//!   over that of the hand-written `benches/baselines/monorepo-previews.js`, on the file's test
+//!   requests (and on its ordinary ones alone); both are first checked to give the same answers.
+//! - P2: per-request cost of generated rule sets of 10, 100 and 1,000 prefix locations per server
+//!   and 1, 10 and 100 servers (`{id}.groupK.example.com`), relative to 10 locations and 1 server.
+//! - P3: bytes of the compact output for the example, and the most prefix-rewrite locations that
+//!   fit in 10,240 bytes.
+//!
+//! Timing: njs never collects garbage within a script (its heap grows by 15–25 KB per request), so
+//! each round is a fresh process. For each function in turn (the order rotates per round) it times
+//! building the events alone, then building them and calling `handler`, over fixed request counts
+//! with `Date.now()` (njs has nothing finer); the figure is median(handler) − median(events) over
+//! the rounds, per request. node, when present, runs the same scripts; without njs or node the
+//! figures that need them print a SKIPPED line.
+
+use std::path::Path;
+use std::process::Command;
+
+use edgeroute::check::SIZE_LIMIT;
+use edgeroute::diagnostic::Diagnostics;
+use edgeroute::engine::Engine;
+use edgeroute::event::{query_pairs, split_url};
+use edgeroute::pipeline::{self, Generated};
+
+const FIXTURE: &str = "fixtures/ok/monorepo-previews.yaml";
+const BASELINE: &str = "benches/baselines/monorepo-previews.js";
+const P1_TARGET: f64 = 0.05;
+const P2_TARGET: f64 = 2.0;
+const P3_BYTES_TARGET: usize = 2_000;
+const P3_LOCATIONS_TARGET: usize = 300;
+
+/// A request of a mix as the driver reads it: host, raw path, viewer IP, query pairs, and the
+/// expected answer (`uri /…` or `status N`).
+type Item = (String, String, String, Vec<(String, String)>, String);
+
+/// How an engine is driven: requests per timed block of handler calls, events per block of event
+/// construction alone (more: it is cheap), untimed warm-up requests, rounds.
+struct Run {
+    engine: Engine,
+    requests: usize,
+    events: usize,
+    warm: usize,
+    rounds: usize,
+}
+
+const RUNS: [Run; 2] = [
+    Run {
+        engine: Engine::Njs,
+        requests: 2_000,
+        events: 10_000,
+        warm: 34,
+        rounds: 7,
+    },
+    Run {
+        engine: Engine::Node,
+        requests: 50_000,
+        events: 1_000_000,
+        warm: 20_000,
+        rounds: 5,
+    },
+];
+
+/// The script's tail: `CASES = [[name, handler, mix], …]` comes before it. Round 0 also reports,
+/// per case, how many answers match the mix's expectations and (for a case sharing the first
+/// case's mix) the first case's answers.
+const DRIVER: &str = r#"
+function mk(d) {
+  var qs = {}, i;
+  for (i = 0; i < d[3].length; i++) qs[d[3][i][0]] = { value: d[3][i][1] };
+  return { version: '1.0', context: { distributionDomainName: 'd111111abcdef8.cloudfront.net',
+      distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'bench' },
+    viewer: { ip: d[2] }, request: { method: 'GET', uri: d[1], querystring: qs,
+      headers: { host: { value: d[0] } }, cookies: {} } };
+}
+function none(e) { return e; }
+function answer(r) { return r && r.statusCode ? 'status ' + r.statusCode : 'uri ' + (r && r.uri); }
+function block(f, mix, n) {
+  var t = Date.now(), s = 0, i;
+  for (i = 0; i < n; i++) if (f(mk(mix[i % mix.length]))) s++;
+  return Date.now() - t + (s < 0 ? 1 : 0);
+}
+(function () {
+  var round = +process.argv[process.argv.length - 1], out = { check: [], cost: [] }, k, c, i, a, first;
+  for (k = 0; round == 0 && k < CASES.length; k++) {
+    c = CASES[k];
+    a = { name: c[0], total: c[2].length, expected: 0, same: -1, differ: [] };
+    for (i = 0; i < c[2].length; i++) {
+      var got = answer(c[1](mk(c[2][i])));
+      if (got == c[2][i][4]) a.expected++;
+      else if (a.differ.length < 3) a.differ.push(c[2][i][0] + c[2][i][1] + ' -> ' + got);
+      if (k == 0) (first = first || []).push(got);
+      else if (c[2] === CASES[0][2]) a.same += (a.same < 0 ? 1 : 0) + (got == first[i] ? 1 : 0);
+    }
+    out.check.push(a);
+  }
+  for (k = 0; k < CASES.length; k++) {
+    c = CASES[(k + round) % CASES.length];
+    block(c[1], c[2], WARM);
+    out.cost.push([c[0], block(none, c[2], EVENTS), block(c[1], c[2], REQUESTS)]);
+  }
+  console.log(JSON.stringify(out));
+})();
+"#;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = load(&std::fs::read_to_string(root.join(FIXTURE)).expect("read the fixture"));
+    let generated = generate(&rules);
+    let baseline = std::fs::read_to_string(root.join(BASELINE)).expect("read the baseline");
+    // EDGEROUTE_BENCH_SCRIPTS=DIR keeps the njs and node scripts there, to time pieces by hand
+    let temp = tempfile::tempdir().expect("tempdir");
+    let kept = std::env::var_os("EDGEROUTE_BENCH_SCRIPTS").map(std::path::PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(temp.path());
+    std::fs::create_dir_all(dir).expect("the scripts folder");
+    p1(&rules, &generated, &baseline, dir);
+    p2(dir);
+    p3(&generated);
+}
+
+fn p1(rules: &edgeroute::model::Rules, generated: &Generated, baseline: &str, dir: &Path) {
+    let all: Vec<Item> = rules.tests.iter().map(fixture_item).collect();
+    // ordinary traffic: lower-case host without port or dot, a plain path, answered with a URI
+    let plain: Vec<Item> = all
+        .iter()
+        .filter(|(host, path, _, _, want)| {
+            let plain_host = host == &host.to_lowercase() && !host.contains([':', '%', '_']);
+            let plain_path = path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/.-".contains(&b));
+            plain_host
+                && !host.ends_with('.')
+                && plain_path
+                && !path.contains("..")
+                && !path.contains("//")
+                && want.starts_with("uri ")
+        })
+        .cloned()
+        .collect();
+    println!(
+        "P1  per-request cost of the generated function / the hand-written baseline ({FIXTURE})"
+    );
+    for (i, (label, mix)) in [
+        ("the file's test requests", &all),
+        ("its ordinary ones", &plain),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let functions = [("generated", generated.js.as_str()), ("baseline", baseline)];
+        let script = script(&functions, mix);
+        println!("    mix: {label} ({} requests)", mix.len());
+        for run in &RUNS {
+            let Some(costs) = measure(run, dir, &format!("p1-{i}"), &[script.as_str()]) else {
+                continue;
+            };
+            let (g, b) = (&costs[0], &costs[1]);
+            let ratio = g.net / b.net;
+            println!(
+                "    {:<5} generated {:.2} µs, baseline {:.2} µs per request (events {:.2} µs subtracted): ratio {:.3}",
+                run.engine.name(),
+                g.net,
+                b.net,
+                g.events,
+                ratio
+            );
+            if run.engine == Engine::Njs && i == 0 {
+                println!(
+                    "          P1 = {ratio:.3} (target ≤ {P1_TARGET}): {}",
+                    verdict(ratio <= P1_TARGET)
+                );
+            }
+        }
+    }
+}
+
+fn p2(dir: &Path) {
+    println!("P2  per-request cost by locations per server × servers, relative to 10 × 1");
+    let grid: Vec<(usize, usize)> = [1, 10, 100]
+        .iter()
+        .flat_map(|&hosts| [10, 100, 1000].map(|n| (n, hosts)))
+        .collect();
+    let mut scripts = Vec::new();
+    for &(n, hosts) in &grid {
+        let generated = generate(&grid_model(n, hosts));
+        let mix = grid_mix(n, hosts);
+        scripts.push(script(&[(&format!("{n}x{hosts}"), &generated.js)], &mix));
+        println!(
+            "    {n:>4} locations × {hosts:>3} servers: {:>9} bytes",
+            generated.js.len()
+        );
+    }
+    let scripts: Vec<&str> = scripts.iter().map(String::as_str).collect();
+    for run in &RUNS {
+        let Some(costs) = measure(run, dir, "p2", &scripts) else {
+            continue;
+        };
+        println!(
+            "    {}: µs per request (events subtracted) and × the 10 × 1 cost",
+            run.engine.name()
+        );
+        println!("    locations |  1 server        | 10 servers       | 100 servers");
+        for n in [10, 100, 1000] {
+            let row: Vec<String> = [1, 10, 100]
+                .iter()
+                .map(|&h| {
+                    let i = grid.iter().position(|&c| c == (n, h)).expect("in grid");
+                    format!(
+                        "{:7.2} ({:5.2}×)",
+                        costs[i].net,
+                        costs[i].net / costs[0].net
+                    )
+                })
+                .collect();
+            println!("    {n:>9} | {}", row.join(" | "));
+        }
+        if run.engine == Engine::Njs {
+            let worst = costs[grid.len() - 1].net / costs[0].net;
+            println!(
+                "          P2 = {worst:.2}× at 1,000 × 100 (target ≤ {P2_TARGET}×): {}",
+                verdict(worst <= P2_TARGET)
+            );
+        }
+    }
+}
+
+fn p3(generated: &Generated) {
+    let js = &generated.js;
+    let at = |marker: &str| js.find(marker).unwrap_or(0);
+    let (r, d, o) = (at("var R="), at("var D="), at("var O="));
+    println!("P3  size of the compact output");
+    println!(
+        "    {FIXTURE}: {} bytes (target ≤ {P3_BYTES_TARGET}): {}",
+        js.len(),
+        verdict(js.len() <= P3_BYTES_TARGET)
+    );
+    println!(
+        "      header line {r} B, regexes (R) {} B, data tables (D) {} B, router code {} B",
+        d - r,
+        o - d,
+        js.len() - o
+    );
+    let size = |n: usize| generate(&load(&rewrite_rules(n))).js.len();
+    let (mut fits, mut over) = (1, 2);
+    while size(over) <= SIZE_LIMIT {
+        (fits, over) = (over, over * 2);
+    }
+    while over - fits > 1 {
+        let mid = (fits + over) / 2;
+        if size(mid) <= SIZE_LIMIT {
+            fits = mid;
+        } else {
+            over = mid;
+        }
+    }
+    let (one, most) = (size(1), size(fits));
+    println!(
+        "    prefix-rewrite locations in one server within {SIZE_LIMIT} bytes: {fits} ({most} bytes; \
+         {one} with one location, about {:.0} B per location) (target ≥ {P3_LOCATIONS_TARGET}): {}",
+        (most - one) as f64 / (fits - 1).max(1) as f64,
+        verdict(fits >= P3_LOCATIONS_TARGET)
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "target met" } else { "NOT met" }
+}
+
+fn load(text: &str) -> edgeroute::model::Rules {
+    let loaded = pipeline::load_bytes("rules.yaml", text.as_bytes().to_vec());
+    loaded.rules.expect("valid rules")
+}
+
+/// The compact function; a size over the budget is only a diagnostic here.
+fn generate(rules: &edgeroute::model::Rules) -> Generated {
+    pipeline::generate(rules, &mut Diagnostics::default()).expect("generate")
+}
+
+fn fixture_item(case: &edgeroute::model::Case) -> Item {
+    let parts = split_url(&case.url).expect("a test URL");
+    let want = match (&case.expect.uri, case.expect.status) {
+        (Some(uri), _) => format!("uri {uri}"),
+        (None, Some(status)) => format!("status {status}"),
+        (None, None) => String::new(),
+    };
+    (
+        parts.host.to_owned(),
+        parts.path.to_owned(),
+        case.ip.clone(),
+        parts.query.map(query_pairs).unwrap_or_default(),
+        want,
+    )
+}
+
+/// `hosts` servers `{id}.groupK.example.com`, each with `n` prefix locations `/pJ/`; every even
+/// one is an app (`rewrite: /pJ/index.html`), every odd one serves files as they are. 1,000 × 100
+/// is over the rules file's limits (1 MiB, 100,000 YAML nodes), so the servers (with one location)
+/// and the locations (in one server) are validated apart and joined in the model.
+fn grid_model(n: usize, hosts: usize) -> edgeroute::model::Rules {
+    let mut rules = load(&grid_rules(1, hosts));
+    let locations = load(&grid_rules(n, 1)).servers.remove(0).locations;
+    for server in &mut rules.servers {
+        server.locations = locations.clone();
+    }
+    rules
+}
+
+fn grid_rules(n: usize, hosts: usize) -> String {
+    let mut out = String::from("edgeroute: 1\nservers:\n");
+    for k in 0..hosts {
+        out.push_str(&format!(
+            "  - server_name: \"{{id}}.group{k}.example.com\"\n    params: {{ id: \"pr-[0-9]+\" }}\n    root: /$id/app{k}\n    locations:\n"
+        ));
+        for j in 0..n {
+            out.push_str(&format!("      - location: /p{j}/\n"));
+            if j % 2 == 0 {
+                out.push_str(&format!("        rewrite: /p{j}/index.html\n"));
+            }
+        }
+    }
+    out
+}
+
+/// 200 requests spread evenly over the servers and locations of `grid_model(n, hosts)`.
+fn grid_mix(n: usize, hosts: usize) -> Vec<Item> {
+    (0..200)
+        .map(|i| {
+            let (k, j) = (i % hosts, i * 37 % n);
+            let path = if i % 4 < 2 {
+                format!("/p{j}/static/app.{i}.js")
+            } else {
+                format!("/p{j}/route/{i}")
+            };
+            let served = if j % 2 == 0 {
+                format!("/p{j}/index.html")
+            } else {
+                path.clone()
+            };
+            let want = format!("uri /pr-{i}/app{k}{served}");
+            let host = format!("pr-{i}.group{k}.example.com");
+            (host, path, "192.0.2.10".to_owned(), Vec::new(), want)
+        })
+        .collect()
+}
+
+/// One server with `n` prefix-rewrite locations (nginx: `location /pJ/ { rewrite ^ /pJ/index.html break; }`).
+fn rewrite_rules(n: usize) -> String {
+    let mut out = String::from(
+        "edgeroute: 1\nservers:\n  - server_name: \"{id}.preview.example.com\"\n    params: { id: \"pr-[0-9]+\" }\n    root: /$id\n    locations:\n",
+    );
+    for j in 0..n {
+        out.push_str(&format!(
+            "      - location: /p{j}/\n        rewrite: /p{j}/index.html\n"
+        ));
+    }
+    out
+}
+
+/// A script timing each function's `handler` (each in its own scope) over `mix`.
+fn script(functions: &[(&str, &str)], mix: &[Item]) -> String {
+    let mut out = format!(
+        "var MIX = {};\nvar CASES = [];\n",
+        serde_json::to_string(mix).expect("json")
+    );
+    for (name, js) in functions {
+        out.push_str(&format!(
+            "CASES.push([{}, (function () {{\n{js}\nreturn handler;\n}})(), MIX]);\n",
+            serde_json::to_string(name).expect("json")
+        ));
+    }
+    out
+}
+
+/// A case's name and its block times in ms over the rounds: events alone, handler calls.
+type Blocks = (String, Vec<f64>, Vec<f64>);
+
+/// Costs of one case, µs per request: events alone, and handler calls less events.
+struct Cost {
+    events: f64,
+    net: f64,
+}
+
+/// Runs every script once per round (a fresh process each), interleaved; the costs of their cases
+/// in order. The scripts are written to `dir` as `TAG-I-ENGINE.js`. `None` (with a SKIPPED line) when the engine is not installed.
+fn measure(run: &Run, dir: &Path, tag: &str, scripts: &[&str]) -> Option<Vec<Cost>> {
+    let Some(program) = run.engine.locate() else {
+        println!(
+            "    {}: SKIPPED — `{}` is not on the PATH (Debian: apt-get install {})",
+            run.engine.name(),
+            run.engine.program().unwrap_or_default(),
+            if run.engine == Engine::Node {
+                "nodejs"
+            } else {
+                "njs"
+            }
+        );
+        return None;
+    };
+    let settings = format!(
+        "var REQUESTS = {}, EVENTS = {}, WARM = {};\n",
+        run.requests, run.events, run.warm
+    );
+    let mut files = Vec::new();
+    for (i, text) in scripts.iter().enumerate() {
+        let path = dir.join(format!("{tag}-{i}-{}.js", run.engine.name()));
+        std::fs::write(&path, format!("{settings}{text}{DRIVER}")).expect("write the script");
+        files.push(path);
+    }
+    let mut times: Vec<Vec<Blocks>> = vec![Vec::new(); files.len()];
+    for round in 0..run.rounds {
+        for (file, cases) in files.iter().zip(&mut times) {
+            let output = Command::new(&program)
+                .arg(file)
+                .arg(round.to_string())
+                .output()
+                .expect("run the engine");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let line = stdout.lines().last().unwrap_or_default();
+            let value: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| {
+                panic!(
+                    "{} printed {stdout}{}",
+                    run.engine.name(),
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+            for check in value["check"].as_array().into_iter().flatten() {
+                report_check(run.engine, check);
+            }
+            for cost in value["cost"].as_array().into_iter().flatten() {
+                let name = cost[0].as_str().unwrap_or_default().to_owned();
+                let i = cases.iter().position(|c| c.0 == name).unwrap_or_else(|| {
+                    cases.push((name, Vec::new(), Vec::new()));
+                    cases.len() - 1
+                });
+                cases[i].1.push(cost[1].as_f64().unwrap_or(f64::NAN));
+                cases[i].2.push(cost[2].as_f64().unwrap_or(f64::NAN));
+            }
+        }
+    }
+    let cases = times.into_iter().flatten();
+    Some(
+        cases
+            .map(|(_, events, calls)| {
+                let events = median(events) * 1000.0 / run.events as f64;
+                let calls = median(calls) * 1000.0 / run.requests as f64;
+                Cost {
+                    events,
+                    net: calls - events,
+                }
+            })
+            .collect(),
+    )
+}
+
+fn report_check(engine: Engine, check: &serde_json::Value) {
+    let (total, expected, same) = (&check["total"], &check["expected"], &check["same"]);
+    let differ = check["differ"].as_array().map_or(0, Vec::len);
+    if engine == Engine::Njs || differ > 0 {
+        print!(
+            "    {:<5} {}: {expected} of {total} answers (uri or status) as the rules file expects",
+            engine.name(),
+            check["name"].as_str().unwrap_or_default()
+        );
+        if same.as_i64().is_some_and(|s| s >= 0) {
+            print!("; {same} of {total} agree with the generated function");
+        }
+        println!();
+        for d in check["differ"].as_array().into_iter().flatten() {
+            println!("          differs: {}", d.as_str().unwrap_or_default());
+        }
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
