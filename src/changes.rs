@@ -14,7 +14,7 @@ use crate::check::SIZE_LIMIT;
 use crate::error::Error;
 use crate::event::Request;
 use crate::explain::outcome_text;
-use crate::ir::Program;
+use crate::ir::{Location, Program, Server};
 use crate::model::{DEFAULT_IP, LocationKind, Rules, ServerName};
 use crate::pipeline::Generated;
 use crate::run::{Decision, Harness, RunError};
@@ -316,6 +316,17 @@ fn regex_sample(source: &str) -> String {
     }
 }
 
+/// A location with the values it takes from its server (`a`, `ro`, `i`) written out.
+fn effective(server: &Server, location: &Location) -> Location {
+    let mut out = location.clone();
+    out.a = out.a.or(server.a);
+    if out.al.is_none() {
+        out.ro = out.ro.or_else(|| server.ro.clone());
+    }
+    out.i = out.i.or_else(|| server.i.clone());
+    out
+}
+
 /// Locations and servers added, removed and changed, keyed by their texts.
 fn rule_changes(old: &Program, new: &Program) -> Vec<String> {
     let table = |p: &Program| -> BTreeMap<(String, String), String> {
@@ -329,12 +340,16 @@ fn rule_changes(old: &Program, new: &Program) -> Vec<String> {
             head.b = Default::default();
             head.q.clear();
             head.r.clear();
+            // Defaults the locations fall back to: shown as changes of those locations.
+            head.ro = None;
+            head.i = None;
             map.insert(
                 (names.label.clone(), String::new()),
                 serde_json::to_string(&head).unwrap_or_default(),
             );
             for (l, text) in names.locations.iter().enumerate() {
-                let body = serde_json::to_string(&server.l[l]).unwrap_or_default();
+                let body =
+                    serde_json::to_string(&effective(server, &server.l[l])).unwrap_or_default();
                 map.insert((names.label.clone(), text.clone()), body);
             }
         }

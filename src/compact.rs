@@ -9,11 +9,12 @@
 use std::fmt;
 
 use swc_common::sync::Lrc;
-use swc_ecma_ast::{EsVersion, Module, ModuleDecl, ModuleItem};
+use swc_ecma_ast::{EsVersion, IdentName, Module, ModuleDecl, ModuleItem, PropName};
 use swc_ecma_codegen::{
     Config, Emitter,
     text_writer::{JsWriter, omit_trailing_semi},
 };
+use swc_ecma_visit::{VisitMut, VisitMutWith};
 
 use crate::check::{self, CLOUDFRONT_IMPORT, Violation};
 use crate::runtime::Runtime;
@@ -35,6 +36,7 @@ pub fn compact(source: &str, runtime: Runtime) -> Result<String, CompactError> {
 
 fn compact_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     let mut parsed = check::parse(source).map_err(CompactError::Syntax)?;
+    parsed.module.visit_mut_with(&mut BareKeys);
     let keep_import = runtime == Runtime::Js2 && check::first_line_is_import(source);
     if keep_import && starts_with_import(&parsed.module) {
         parsed.module.body.remove(0);
@@ -69,6 +71,79 @@ pub fn readable(source: &str) -> Result<String, CompactError> {
         let parsed = check::parse(source).map_err(CompactError::Syntax)?;
         print(&parsed.module, &parsed.source_map, false)
     })
+}
+
+/// Writes a string property key that is a plain identifier as that identifier (`{"k":1}` →
+/// `{k:1}`): the same property. Reserved words (ES3 engines refuse them) and `__proto__` (which is
+/// special either way) keep their quotes.
+struct BareKeys;
+
+impl VisitMut for BareKeys {
+    fn visit_mut_prop_name(&mut self, name: &mut PropName) {
+        if let PropName::Str(key) = name
+            && let Some(text) = key.value.as_str()
+            && is_plain_identifier(text)
+        {
+            *name = PropName::Ident(IdentName::new(text.into(), key.span));
+        }
+    }
+}
+
+fn is_plain_identifier(text: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "implements",
+        "import",
+        "in",
+        "instanceof",
+        "interface",
+        "let",
+        "new",
+        "null",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "static",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "__proto__",
+    ];
+    let mut bytes = text.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        && !RESERVED.contains(&text)
 }
 
 fn starts_with_import(module: &Module) -> bool {

@@ -26,6 +26,8 @@ pub fn compile(rules: &Rules) -> Program {
         w: Vec::new(),
         t: Vec::new(),
         p: Vec::new(),
+        k: Table::default(),
+        g: Vec::new(),
         d: rules.servers.iter().position(|s| s.default).unwrap_or(0),
         a: Vec::new(),
         s: Vec::new(),
@@ -33,6 +35,7 @@ pub fn compile(rules: &Rules) -> Program {
     for (index, server) in rules.servers.iter().enumerate() {
         c.host_names(&mut data, index, &server.names);
     }
+    index_patterns(&mut data);
     data.w
         .sort_by_key(|(suffix, _)| std::cmp::Reverse(suffix.len()));
     data.t
@@ -69,6 +72,24 @@ impl Compiler {
     fn host_names(&mut self, data: &mut Data, server: usize, names: &[ServerName]) {
         for name in names {
             match name {
+                // An object literal's "__proto__" key sets the prototype instead of a property: that
+                // name is a pattern tried first (no wildcard matches a host without a dot).
+                ServerName::Exact(host) if host == PROTO => {
+                    let regex = self.regex(&model::Regex {
+                        source: format!("^{PROTO}$"),
+                        caseless: false,
+                        groups: Vec::new(),
+                    }) as i64;
+                    data.p.insert(
+                        0,
+                        HostPattern {
+                            regex,
+                            server,
+                            params: Vec::new(),
+                            text: host.clone(),
+                        },
+                    );
+                }
                 ServerName::Exact(host) => {
                     if !data.h.contains(host) {
                         data.h.0.push((host.clone(), server));
@@ -81,7 +102,10 @@ impl Compiler {
                     params,
                     text,
                 } => {
-                    let regex = self.regex(regex);
+                    let regex = match indexed_suffix(text, params.len()) {
+                        Some(_) => -1,
+                        None => self.regex(regex) as i64,
+                    };
                     let params = params
                         .iter()
                         .map(|p| {
@@ -106,6 +130,8 @@ impl Compiler {
         let block = &server.block;
         let mut out = ir::Server {
             a: block.access.as_ref().map(|a| self.acl(a)),
+            ro: block.root.as_ref().map(|v| self.parts(v)),
+            i: block.index.clone().filter(|i| i != DEFAULT_INDEX),
             rw: block.rewrites.iter().map(|r| self.rewrite(r)).collect(),
             rt: block.ret.as_ref().map(|r| self.ret(r)),
             ..ir::Server::default()
@@ -113,13 +139,15 @@ impl Compiler {
         for (index, location) in server.locations.iter().enumerate() {
             match &location.kind {
                 LocationKind::Exact(path) => out.x.0.push((path.clone(), index)),
-                LocationKind::Prefix { path, .. } => match first_segment(path) {
-                    Some(seg) => match out.b.get_mut(seg) {
-                        Some(bucket) => bucket.push((path.clone(), index)),
-                        None => out.b.0.push((seg.to_owned(), vec![(path.clone(), index)])),
-                    },
-                    None => out.q.push((path.clone(), index)),
-                },
+                LocationKind::Prefix { path, .. } => {
+                    match first_segment(path).filter(|s| *s != PROTO) {
+                        Some(seg) => match out.b.get_mut(seg) {
+                            Some(bucket) => bucket.push((path.clone(), index)),
+                            None => out.b.0.push((seg.to_owned(), vec![(path.clone(), index)])),
+                        },
+                        None => out.q.push((path.clone(), index)),
+                    }
+                }
                 LocationKind::Regex(regex) => {
                     self.features.regex = true;
                     out.r.push(ir::RegexLocation {
@@ -149,31 +177,33 @@ impl Compiler {
             LocationKind::Prefix { path, .. } => (ir::KIND_PREFIX, Some(path)),
             LocationKind::Regex(_) => (ir::KIND_REGEX, None),
         };
-        let root = if own.alias.is_some() {
-            None
-        } else {
-            own.root.as_ref().or(server.root.as_ref())
+        // `a`, `ro` and `i` only where they differ from the server's, which the router falls back to
+        let root = match &own.root {
+            Some(root) if own.alias.is_none() && server.root.as_ref() != Some(root) => Some(root),
+            _ => None,
         };
         let headers = own.headers.as_ref().or(server.headers.as_ref());
+        let server_index = server.index.as_deref().unwrap_or(DEFAULT_INDEX);
         let index = own
             .index
-            .as_ref()
-            .or(server.index.as_ref())
-            .filter(|i| *i != DEFAULT_INDEX);
+            .as_deref()
+            .filter(|i| *i != server_index)
+            .map(str::to_owned);
+        let server_access = server.access.as_ref().map(|a| self.acl(a));
         ir::Location {
             k,
             p: own.alias.as_ref().and(path.cloned()),
             a: own
                 .access
                 .as_ref()
-                .or(server.access.as_ref())
-                .map(|a| self.acl(a)),
+                .map(|a| self.acl(a))
+                .filter(|a| Some(*a) != server_access),
             rw: own.rewrites.iter().map(|r| self.rewrite(r)).collect(),
             rt: own.ret.as_ref().map(|r| self.ret(r)),
             tf: own.try_files.as_ref().map(|t| self.try_files(t)),
             ro: root.map(|v| self.parts(v)),
             al: own.alias.as_ref().map(|v| self.parts(v)),
-            i: index.cloned(),
+            i: index,
             hd: headers
                 .map(|h| {
                     self.features.headers |= !h.is_empty();
@@ -327,6 +357,35 @@ fn group_names(regex: &model::Regex) -> Vec<Option<String>> {
     }
 }
 
+/// The key an object literal cannot hold as an own property.
+const PROTO: &str = "__proto__";
+
+/// The suffix of a server name `{param}.rest` with a literal rest: the router finds such a pattern
+/// by the host's suffix (one lookup) instead of trying its regex.
+fn indexed_suffix(text: &str, params: usize) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let rest = lower.strip_prefix('{')?.split_once("}.")?.1;
+    let literal = !rest.is_empty()
+        && rest != PROTO
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    (params == 1 && literal).then(|| rest.to_owned())
+}
+
+/// `D.k` and `D.g`: the patterns found by suffix, and the others, by position in `D.p`.
+fn index_patterns(data: &mut Data) {
+    for (position, pattern) in data.p.iter().enumerate() {
+        match indexed_suffix(&pattern.text, pattern.params.len()).filter(|_| pattern.regex < 0) {
+            Some(suffix) => match data.k.get_mut(&suffix) {
+                Some(list) => list.push(position),
+                None => data.k.0.push((suffix, vec![position])),
+            },
+            None => data.g.push(position),
+        }
+    }
+}
+
 /// The first segment of a prefix that reaches past that segment's closing `/`.
 fn first_segment(path: &str) -> Option<&str> {
     let rest = path.strip_prefix('/')?;
@@ -335,7 +394,22 @@ fn first_segment(path: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::first_segment;
+    use super::{first_segment, indexed_suffix};
+
+    #[test]
+    fn only_one_param_before_a_literal_suffix_is_indexed() {
+        let suffix = |text: &str, params| indexed_suffix(text, params);
+        assert_eq!(
+            suffix("{id}.Group1.example.com", 1).as_deref(),
+            Some("group1.example.com")
+        );
+        assert_eq!(suffix("{id}.{group}.example.com", 2), None);
+        assert_eq!(suffix("{id}.example.{tld}", 2), None);
+        assert_eq!(suffix("pr-{id}.example.com", 1), None);
+        assert_eq!(suffix("{id}", 1), None);
+        assert_eq!(suffix("{id}.__proto__", 1), None);
+        assert_eq!(suffix(r"~^(?<id>[a-z]+)\.example\.com$", 1), None);
+    }
 
     #[test]
     fn only_prefixes_that_close_their_first_segment_are_bucketed() {

@@ -44,7 +44,10 @@ pub fn emit(program: &Program) -> Result<String, Error> {
     let regexes: Vec<String> = program
         .regexes
         .iter()
-        .map(|(source, flags)| format!("new RegExp({}, {})", js_string(source), js_string(flags)))
+        .map(|(source, flags)| match flags.as_str() {
+            "" => format!("new RegExp({})", js_string(source)),
+            _ => format!("new RegExp({}, {})", js_string(source), js_string(flags)),
+        })
         .collect();
     let data = serde_json::to_string(&program.data).map_err(|e| Error::Template(e.to_string()))?;
     let import_cf = program.runtime == Runtime::Js2 && program.features.origin;

@@ -55,16 +55,22 @@ pub struct Data {
     pub t: Vec<(String, usize)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub p: Vec<HostPattern>,
+    /// `"{param}.suffix"` patterns by their suffix: positions in `p`, in file order.
+    #[serde(skip_serializing_if = "Table::is_empty")]
+    pub k: Table<Vec<usize>>,
+    /// The positions in `p` of every other pattern, tried in turn.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub g: Vec<usize>,
     pub d: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub a: Vec<Vec<AclEntry>>,
     pub s: Vec<Server>,
 }
 
-/// `[re, server, params]`
+/// `[re, server, params]`; `re` is -1 for a pattern found through `Data::k`.
 #[derive(Debug, Clone)]
 pub struct HostPattern {
-    pub regex: usize,
+    pub regex: i64,
     pub server: usize,
     /// For group i+1: its param name and the index of its check regex (-1: none).
     pub params: Vec<(Option<String>, i64)>,
@@ -76,6 +82,12 @@ pub struct HostPattern {
 pub struct Server {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub a: Option<usize>,
+    /// The server's root: the root of each location that sets none of its own, nor an alias.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ro: Option<Parts>,
+    /// The server's index name, when it is not `index.html`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub i: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rw: Vec<Rewrite>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,8 +103,11 @@ pub struct Server {
     pub l: Vec<Location>,
 }
 
+/// A location. `a`, `ro` and `i` are absent when they equal the server's (the router falls back to
+/// the server's); `k` is absent for a plain prefix.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Location {
+    #[serde(skip_serializing_if = "is_plain_prefix")]
     pub k: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p: Option<String>,
@@ -120,6 +135,10 @@ pub const KIND_EXACT: u8 = 0;
 pub const KIND_STOP_PREFIX: u8 = 1;
 pub const KIND_PREFIX: u8 = 2;
 pub const KIND_REGEX: u8 = 3;
+
+fn is_plain_prefix(kind: &u8) -> bool {
+    *kind == KIND_PREFIX
+}
 
 /// A value: literal strings and `[kind, arg]` variables (kinds in docs/generated-function.md).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -223,9 +242,13 @@ impl<T: Serialize> Serialize for Table<T> {
     }
 }
 
+/// One non-empty literal is written as that string; anything else as the array of parts.
 impl Serialize for Parts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(&self.0)
+        match self.0.as_slice() {
+            [PartIr::Lit(text)] if !text.is_empty() => s.serialize_str(text),
+            parts => s.collect_seq(parts),
+        }
     }
 }
 
@@ -247,7 +270,11 @@ impl Serialize for HostPattern {
 
 impl Serialize for Rewrite {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let query = self.query.as_ref().map(|(p, drop)| (p, u8::from(*drop)));
+        // no query: 0, the shortest falsy value
+        let query = match &self.query {
+            Some((p, drop)) => serde_json::json!([p, u8::from(*drop)]),
+            None => serde_json::json!(0),
+        };
         if self.names.is_empty() {
             (self.regex, &self.path, query, self.flag).serialize(s)
         } else {

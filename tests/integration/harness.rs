@@ -261,10 +261,10 @@ fn a_function_that_throws_fails_its_case_with_the_503_and_the_message() {
     let mut loaded = pipeline::load_bytes(PREVIEWS, text.into_bytes());
     let rules = loaded.rules.take().expect("valid rules");
     let generated = pipeline::generate(&rules, &mut loaded.diagnostics).expect("generate");
-    let head = "function route(ev,T){";
+    let head = "function route(ev,tr){";
     assert!(generated.js.contains(head), "the router's entry point");
     let boom =
-        "function route(ev,T){if(ev.request.uri=='/boom')throw new TypeError('boom at the edge');";
+        "function route(ev,tr){if(ev.request.uri=='/boom')throw new TypeError('boom at the edge');";
     let js = generated.js.replacen(head, boom, 1);
     let cases = cases(
         "tests:\n  - url: https://kahoot-1234.group1.example.com/boom\n    ip: 192.0.2.10\n    \
