@@ -137,27 +137,39 @@ fn server_names(rng: &mut Rng, i: usize) -> (Vec<String>, Vec<String>) {
     let kinds = 1 + rng.below(2);
     let mut taken = Vec::new();
     for _ in 0..kinds {
-        let kind = rng.below(7);
+        let kind = rng.below(9);
         if taken.contains(&kind) {
             continue;
         }
         taken.push(kind);
-        let (name, declared): (String, &[&str]) = match kind {
-            0 => (format!("www{i}.example.com"), &[]),
-            1 => (format!(".d{i}.example.com"), &[]),
-            2 => (format!("'*.w{i}.example.com'"), &[]),
-            3 => (format!("'t{i}.example.*'"), &[]),
-            4 => (format!("'{{id}}.g{i}.example.com'"), &["id"]),
-            5 => (format!("'{{id}}.{{grp}}.p{i}.example.com'"), &["id", "grp"]),
-            _ => (
+        let (name, declared): (String, Vec<String>) = match kind {
+            0 => (format!("www{i}.example.com"), Vec::new()),
+            1 => (format!(".d{i}.example.com"), Vec::new()),
+            2 => (format!("'*.w{i}.example.com'"), Vec::new()),
+            3 => (format!("'t{i}.example.*'"), Vec::new()),
+            4 => (format!("'{{id}}.g{i}.example.com'"), vec!["id".to_owned()]),
+            5 => (
+                format!("'{{id}}.{{grp}}.p{i}.example.com'"),
+                vec!["id".to_owned(), "grp".to_owned()],
+            ),
+            6 => (
                 format!(r"'~^(?<sub>[a-z]+)\.r{i}\.example\.com$'"),
-                &["sub"],
+                vec!["sub".to_owned()],
+            ),
+            // names several servers share a suffix with: file order decides among them
+            7 => (
+                format!("'{{s{i}}}.shared.example.com'"),
+                vec![format!("s{i}")],
+            ),
+            _ => (
+                format!(r"'~^(?<sub>[a-z]{{1,{}}})\.shared\.example\.com$'", i + 1),
+                vec!["sub".to_owned()],
             ),
         };
         names.push(name);
         for p in declared {
-            if !params.iter().any(|q| q == p) {
-                params.push((*p).to_owned());
+            if !params.contains(&p) {
+                params.push(p);
             }
         }
     }
