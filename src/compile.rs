@@ -190,7 +190,7 @@ impl Compiler {
             .filter(|i| *i != server_index)
             .map(str::to_owned);
         let server_access = server.access.as_ref().map(|a| self.acl(a));
-        ir::Location {
+        let mut out = ir::Location {
             k,
             p: own.alias.as_ref().and(path.cloned()),
             a: own
@@ -217,7 +217,11 @@ impl Compiler {
                     model::Origin::Domain(d) => (1, d.clone()),
                 }
             }),
+        };
+        if let LocationKind::Prefix { path, .. } = &location.kind {
+            relative_to_prefix(&mut out, path);
         }
+        out
     }
 
     fn rewrite(&mut self, rule: &model::Rewrite) -> ir::Rewrite {
@@ -354,6 +358,44 @@ fn group_names(regex: &model::Regex) -> Vec<Option<String>> {
         regex.groups.clone()
     } else {
         Vec::new()
+    }
+}
+
+/// In a prefix location, a value that starts with the location's own prefix starts with the
+/// `[11]` part instead (the prefix the search matched), so that locations alike but for their
+/// prefix (`/app1/` → `/app1/index.html`, `/app2/` → `/app2/index.html`) are written alike and
+/// share one body.
+fn relative_to_prefix(location: &mut ir::Location, prefix: &str) {
+    let relative = |parts: &mut Parts| {
+        if let Some(PartIr::Lit(text)) = parts.0.first_mut()
+            && let Some(rest) = text.strip_prefix(prefix)
+        {
+            let rest = rest.to_owned();
+            parts.0[0] = PartIr::Var(ir::VAR_PREFIX, None);
+            if !rest.is_empty() {
+                parts.0.insert(1, PartIr::Lit(rest));
+            }
+        }
+    };
+    for rule in &mut location.rw {
+        relative(&mut rule.path);
+        if let Some((query, _)) = &mut rule.query {
+            relative(query);
+        }
+    }
+    if let Some(value) = location.rt.as_mut().and_then(|r| r.value.as_mut()) {
+        relative(value);
+    }
+    if let Some(tf) = &mut location.tf {
+        for (candidate, _) in &mut tf.candidates {
+            relative(candidate);
+        }
+        if let FallbackIr::Uri(path, query) = &mut tf.fallback {
+            relative(path);
+            if let Some(query) = query {
+                relative(query);
+            }
+        }
     }
 }
 

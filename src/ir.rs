@@ -94,13 +94,60 @@ pub struct Server {
     pub rt: Option<Return>,
     #[serde(skip_serializing_if = "Table::is_empty")]
     pub x: Table<usize>,
-    #[serde(skip_serializing_if = "Table::is_empty")]
+    #[serde(
+        skip_serializing_if = "Table::is_empty",
+        serialize_with = "serialize_buckets"
+    )]
     pub b: Table<Vec<(String, usize)>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub q: Vec<(String, usize)>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub r: Vec<RegexLocation>,
+    #[serde(serialize_with = "serialize_locations")]
     pub l: Vec<Location>,
+}
+
+/// A bucket that holds only the prefix `/<seg>/` is written as its location number alone.
+fn serialize_buckets<S: Serializer>(
+    buckets: &Table<Vec<(String, usize)>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(buckets.0.len()))?;
+    for (seg, list) in &buckets.0 {
+        match list.as_slice() {
+            [(prefix, loc)] if *prefix == format!("/{seg}/") => map.serialize_entry(seg, loc)?,
+            _ => map.serialize_entry(seg, list)?,
+        }
+    }
+    map.end()
+}
+
+/// For each location, the earlier location it is written as: one written exactly alike, when its
+/// number is shorter than its body.
+pub fn shared_bodies(locations: &[Location]) -> Vec<Option<usize>> {
+    let bodies: Vec<String> = locations
+        .iter()
+        .map(|l| serde_json::to_string(l).unwrap_or_default())
+        .collect();
+    (0..locations.len())
+        .map(|i| {
+            bodies[..i]
+                .iter()
+                .position(|b| *b == bodies[i])
+                .filter(|first| first.to_string().len() < bodies[i].len())
+        })
+        .collect()
+}
+
+fn serialize_locations<S: Serializer>(locations: &[Location], s: S) -> Result<S::Ok, S::Error> {
+    let mut seq = s.serialize_seq(Some(locations.len()))?;
+    for (location, shared) in locations.iter().zip(shared_bodies(locations)) {
+        match shared {
+            Some(first) => seq.serialize_element(&first)?,
+            None => seq.serialize_element(location)?,
+        }
+    }
+    seq.end()
 }
 
 /// A location. `a`, `ro` and `i` are absent when they equal the server's (the router falls back to
@@ -135,6 +182,9 @@ pub const KIND_EXACT: u8 = 0;
 pub const KIND_STOP_PREFIX: u8 = 1;
 pub const KIND_PREFIX: u8 = 2;
 pub const KIND_REGEX: u8 = 3;
+
+/// The part for the prefix of the location being run (compile.rs `relative_to_prefix`).
+pub const VAR_PREFIX: u8 = 11;
 
 fn is_plain_prefix(kind: &u8) -> bool {
     *kind == KIND_PREFIX
@@ -319,7 +369,8 @@ impl Serialize for FallbackIr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             FallbackIr::Code(code) => s.serialize_u16(*code),
-            FallbackIr::Uri(path, query) => (path, query).serialize(s),
+            FallbackIr::Uri(path, None) => [path].serialize(s),
+            FallbackIr::Uri(path, Some(query)) => (path, query).serialize(s),
         }
     }
 }

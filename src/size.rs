@@ -2,7 +2,7 @@
 //!
 //! Used when a function is over (or near) the 10 KB budget, so the user sees what to trim.
 
-use crate::ir::Program;
+use crate::ir::{Program, Server};
 
 /// The `limit` largest contributors of a `total`-byte function as indented lines:
 /// `  1234 B  server `{id}.example.com`` …; the router code is one of them.
@@ -17,6 +17,7 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
     for (s, server) in program.data.s.iter().enumerate() {
         let names = &program.names[s];
         let mut total = json_len(server);
+        let shared = crate::ir::shared_bodies(&server.l);
         for (l, location) in server.l.iter().enumerate() {
             let own_regex: usize = server
                 .r
@@ -24,7 +25,11 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
                 .filter(|r| r.location == l)
                 .map(|r| regex_bytes(r.regex))
                 .sum();
-            let bytes = json_len(location) + own_regex;
+            let body = match shared[l] {
+                Some(first) => first.to_string().len(),
+                None => json_len(location),
+            };
+            let bytes = body + own_regex + lookup_bytes(server, l);
             total += own_regex;
             items.push((
                 bytes,
@@ -59,6 +64,37 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
         .map(|(bytes, what)| format!("  {bytes:>6} B  {what}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// About the bytes of location `l`'s entries in its server's lookup tables (`x`, `b`, `q`, `r`).
+fn lookup_bytes(server: &Server, l: usize) -> usize {
+    let digits = l.to_string().len();
+    let exact = server
+        .x
+        .0
+        .iter()
+        .filter(|(_, loc)| *loc == l)
+        .map(|(path, _)| json_len(path) + digits + 2);
+    let buckets = server.b.0.iter().flat_map(|(seg, list)| {
+        let alone = matches!(list.as_slice(), [(prefix, _)] if *prefix == format!("/{seg}/"));
+        list.iter()
+            .filter(|(_, loc)| *loc == l)
+            .map(move |entry| match alone {
+                true => json_len(seg) + digits + 2,
+                false => json_len(entry) + 1,
+            })
+    });
+    let prefixes = server
+        .q
+        .iter()
+        .filter(|(_, loc)| *loc == l)
+        .map(|entry| json_len(entry) + 1);
+    let regexes = server
+        .r
+        .iter()
+        .filter(|r| r.location == l)
+        .map(|r| json_len(r) + 1);
+    exact.chain(buckets).chain(prefixes).chain(regexes).sum()
 }
 
 fn json_len<T: serde::Serialize>(value: &T) -> usize {
