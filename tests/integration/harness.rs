@@ -839,3 +839,48 @@ fn a_capture_in_a_query_string_cannot_add_pairs() {
         assert_eq!(pairs.join("&"), query, "{url}");
     }
 }
+
+// ---- the Host header ----
+
+fn route_host(host: &str) -> String {
+    let rules = "edgeroute: 1\nservers:\n  - server_name: \"{id}.example.com\"\n    root: /$id\n    \
+                 locations:\n      - location: /\n";
+    let loaded = pipeline::load_bytes("hosts.yaml", rules.as_bytes().to_vec());
+    let rules = loaded.rules.expect("valid rules");
+    let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generated");
+    let mut harness = load(&generated.js, generated.program.runtime);
+    match harness
+        .route(&Request::get(&format!("https://{host}/x.js")))
+        .expect("routed")
+        .outcome
+    {
+        Outcome::Pass { uri, .. } => uri,
+        Outcome::Answer { status, .. } => status.to_string(),
+    }
+}
+
+#[test]
+fn hosts_are_normalized_and_bad_ones_answer_400() {
+    let long = "a".repeat(63);
+    let cases = [
+        ("pr-1.example.com", "/pr-1/x.js".to_owned()),
+        ("PR-1.Example.COM.", "/pr-1/x.js".to_owned()),
+        ("pr-1.example.com:8443", "/pr-1/x.js".to_owned()),
+        (long.as_str(), "404".to_owned()),
+        // a param label of 63 chars is one; 64 is not a label
+        (&format!("{long}.example.com"), format!("/{long}/x.js")),
+        (&format!("{long}a.example.com"), "400".to_owned()),
+        ("pr-1..example.com", "400".to_owned()),
+        ("a b.example.com", "400".to_owned()),
+        ("pr-1.example.com\t", "400".to_owned()),
+        ("pr\\1.example.com", "400".to_owned()),
+        // other chars reach the server search, which none of them passes (the default server,
+        // whose param is then unset: 404)
+        ("pr_1.example.com", "404".to_owned()),
+        ("pr~1.example.com", "404".to_owned()),
+        ("caf\u{e9}.example.com", "404".to_owned()),
+    ];
+    for (host, want) in cases {
+        assert_eq!(route_host(host), want, "{host:?}");
+    }
+}
