@@ -10,8 +10,8 @@
 use ipnet::IpNet;
 
 use crate::ir::{
-    self, AclEntry, Data, FallbackIr, Features, HostPattern, PartIr, Parts, Program, ServerNames,
-    Table,
+    self, AclEntry, Data, FallbackIr, Features, FoundBy, HostPattern, PartIr, Parts, Program,
+    ServerNames, Table,
 };
 use crate::model::{
     self, AccessEntry, Block, DEFAULT_INDEX, Fallback, Flag, LocationKind, Part, Rules, ServerName,
@@ -79,11 +79,11 @@ impl Compiler {
                         source: format!("^{PROTO}$"),
                         caseless: false,
                         groups: Vec::new(),
-                    }) as i64;
+                    });
                     data.p.insert(
                         0,
                         HostPattern {
-                            regex,
+                            found_by: FoundBy::Regex(regex),
                             server,
                             params: Vec::new(),
                             text: host.clone(),
@@ -102,9 +102,9 @@ impl Compiler {
                     params,
                     text,
                 } => {
-                    let regex = match indexed_suffix(text, params.len()) {
-                        Some(_) => -1,
-                        None => self.regex(regex) as i64,
+                    let found_by = match indexed_suffix(text, params.len()) {
+                        Some(suffix) => FoundBy::Suffix(suffix),
+                        None => FoundBy::Regex(self.regex(regex)),
                     };
                     let params = params
                         .iter()
@@ -116,7 +116,7 @@ impl Compiler {
                         })
                         .collect();
                     data.p.push(HostPattern {
-                        regex,
+                        found_by,
                         server,
                         params,
                         text: text.clone(),
@@ -418,12 +418,12 @@ fn indexed_suffix(text: &str, params: usize) -> Option<String> {
 /// `D.k` and `D.g`: the patterns found by suffix, and the others, by position in `D.p`.
 fn index_patterns(data: &mut Data) {
     for (position, pattern) in data.p.iter().enumerate() {
-        match indexed_suffix(&pattern.text, pattern.params.len()).filter(|_| pattern.regex < 0) {
-            Some(suffix) => match data.k.get_mut(&suffix) {
+        match &pattern.found_by {
+            FoundBy::Suffix(suffix) => match data.k.get_mut(suffix) {
                 Some(list) => list.push(position),
-                None => data.k.0.push((suffix, vec![position])),
+                None => data.k.0.push((suffix.clone(), vec![position])),
             },
-            None => data.g.push(position),
+            FoundBy::Regex(_) => data.g.push(position),
         }
     }
 }

@@ -70,12 +70,19 @@ pub struct Data {
 /// `[re, server, params]`; `re` is -1 for a pattern found through `Data::k`.
 #[derive(Debug, Clone)]
 pub struct HostPattern {
-    pub regex: i64,
+    pub found_by: FoundBy,
     pub server: usize,
     /// For group i+1: its param name and the index of its check regex (-1: none).
     pub params: Vec<(Option<String>, i64)>,
     /// The `server_name` as written (for reports; not emitted).
     pub text: String,
+}
+
+/// How the router finds a host pattern: its regex in `R`, or its literal suffix in `D.k`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FoundBy {
+    Regex(usize),
+    Suffix(String),
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -114,12 +121,24 @@ fn serialize_buckets<S: Serializer>(
 ) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(Some(buckets.0.len()))?;
     for (seg, list) in &buckets.0 {
-        match list.as_slice() {
-            [(prefix, loc)] if *prefix == format!("/{seg}/") => map.serialize_entry(seg, loc)?,
-            _ => map.serialize_entry(seg, list)?,
+        match bare_bucket(seg, list) {
+            Some(loc) => map.serialize_entry(seg, &loc)?,
+            None => map.serialize_entry(seg, list)?,
         }
     }
     map.end()
+}
+
+/// The location of a bucket that holds only the prefix `/<seg>/`, written as that number alone.
+pub fn bare_bucket(seg: &str, list: &[(String, usize)]) -> Option<usize> {
+    match list {
+        [(prefix, loc)]
+            if prefix.strip_prefix('/').and_then(|p| p.strip_suffix('/')) == Some(seg) =>
+        {
+            Some(*loc)
+        }
+        _ => None,
+    }
 }
 
 /// For each location, the earlier location it is written as: one written exactly alike, when its
@@ -314,7 +333,11 @@ impl Serialize for PartIr {
 
 impl Serialize for HostPattern {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (self.regex, self.server, &self.params).serialize(s)
+        let regex = match self.found_by {
+            FoundBy::Regex(i) => i as i64,
+            FoundBy::Suffix(_) => -1,
+        };
+        (regex, self.server, &self.params).serialize(s)
     }
 }
 

@@ -76,7 +76,7 @@ fn lookup_bytes(server: &Server, l: usize) -> usize {
         .filter(|(_, loc)| *loc == l)
         .map(|(path, _)| json_len(path) + digits + 2);
     let buckets = server.b.0.iter().flat_map(|(seg, list)| {
-        let alone = matches!(list.as_slice(), [(prefix, _)] if *prefix == format!("/{seg}/"));
+        let alone = crate::ir::bare_bucket(seg, list).is_some();
         list.iter()
             .filter(|(_, loc)| *loc == l)
             .map(move |entry| match alone {
