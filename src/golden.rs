@@ -1,8 +1,9 @@
 //! Golden tests: every case run against the exact bytes that are uploaded, and rule coverage.
 //!
 //! One harness (one boa context) per file, reused across cases. A case fails with a readable report
-//! (`expect::render_failure`); the run also records which server and location decided each case, so
-//! servers and locations no case reaches are listed.
+//! (`expect::render_failure`); the run also records which servers and locations each case entered
+//! (every location on its way, not only the one that decided: a `rewrite … last` location that hands
+//! the request on is covered), so servers and locations no case reaches are listed.
 
 use crate::config;
 use crate::diagnostic::Diagnostics;
@@ -65,6 +66,18 @@ pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error>
         report
             .results
             .push(failure(i, program, case, &request, &result));
+    }
+    // The untraced run knows only the location that decided each case. Locations it left uncovered
+    // may still have been entered on the way (a `rewrite … last` hands the request on): only then are
+    // the cases run again with a trace, and only until every location is covered, so a file whose
+    // cases end in every location pays nothing for this.
+    for case in cases {
+        if seen.complete() {
+            break;
+        }
+        if let Ok(decision) = harness.route(&request(case)) {
+            seen.record(&decision);
+        }
     }
     report.uncovered = seen.missing(program);
     Ok(report)
@@ -160,14 +173,24 @@ impl Coverage {
         }
     }
 
+    /// Marks the server that decided, the location that decided, and every location the trace says
+    /// was entered on the way (steps `['location', index, kind]`, within the deciding server).
     fn record(&mut self, decision: &Decision) {
         let Some(s) = decision.server.filter(|s| *s < self.servers.len()) else {
             return;
         };
         self.servers[s] = true;
-        if let Some(slot) = decision.location.and_then(|l| self.locations[s].get_mut(l)) {
-            *slot = true;
+        let entered = decision.trace.iter().filter_map(entered_location);
+        for l in decision.location.into_iter().chain(entered) {
+            if let Some(slot) = self.locations[s].get_mut(l) {
+                *slot = true;
+            }
         }
+    }
+
+    /// Every server and location is covered.
+    fn complete(&self) -> bool {
+        self.servers.iter().all(|s| *s) && self.locations.iter().flatten().all(|l| *l)
     }
 
     fn missing(&self, program: &Program) -> Vec<String> {
@@ -184,4 +207,17 @@ impl Coverage {
         }
         out
     }
+}
+
+/// The index of the location a trace step enters: `['location', index, kind]`.
+fn entered_location(step: &serde_json::Value) -> Option<usize> {
+    let step = step.as_array()?;
+    if step.first()?.as_str()? != "location" {
+        return None;
+    }
+    let index = step.get(1)?;
+    let index = index
+        .as_u64()
+        .or_else(|| index.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))?;
+    usize::try_from(index).ok()
 }

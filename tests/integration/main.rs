@@ -8,6 +8,7 @@ mod diagnostics;
 mod differential;
 mod harness;
 mod oracle;
+mod promises;
 mod probes;
 mod review;
 mod rulegen;

@@ -1,0 +1,61 @@
+//! Behaviours the documentation promises a user's setup relies on: coverage through `rewrite … last`,
+//! output files readable as the umask allows, and the README's deploy snippet.
+
+use std::path::Path;
+
+use crate::common::{edgeroute, text};
+
+/// `location: /old/` hands every request on to `/new/` with `rewrite … last`; no case ends in it.
+const HANDED_ON: &str = "\
+edgeroute: 1
+servers:
+  - server_name: www.example.com
+    root: /site
+    locations:
+      - location: /old/
+        rewrite: ^/old/(.*)$ /new/$1 last
+      - location: /new/
+      - location: /
+tests:
+  - url: https://www.example.com/old/page.html
+    uri: /site/new/page.html
+    matched: /new/
+  - url: https://www.example.com/about.html
+    uri: /site/about.html
+    matched: /
+";
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write rules");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+#[test]
+fn a_location_that_hands_the_request_on_is_covered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = write(dir.path(), "rules.yaml", HANDED_ON);
+    for command in ["check", "test"] {
+        let output = edgeroute(&[command, &rules, "--require-coverage"]);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{command}: {stdout}{stderr}");
+        assert!(stdout.starts_with("2 passed, 0 failed\n"), "{stdout}");
+        assert!(!stdout.contains("not covered"), "{stdout}");
+    }
+
+    // Without the case that goes through it, `/old/` is uncovered: entering counts, not existing.
+    let one_case = HANDED_ON.replace(
+        "  - url: https://www.example.com/old/page.html\n    uri: /site/new/page.html\n    matched: /new/\n",
+        "  - url: https://www.example.com/new/page.html\n    uri: /site/new/page.html\n    matched: /new/\n",
+    );
+    let rules = write(dir.path(), "fewer.yaml", &one_case);
+    let output = edgeroute(&["check", &rules, "--require-coverage"]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "error: not covered by any test case:\n  location `/old/` in server `www.example.com`\n"
+        ),
+        "{stdout}"
+    );
+}
