@@ -686,9 +686,10 @@ fn check_output(ui: &Ui, path: &Path, js: &str) -> Result<bool, Error> {
     Ok(false)
 }
 
-/// Write through a temporary file in the same folder, then rename: the old file survives any failure.
 /// Write through a temporary file in the same folder, then rename: readers see the old file or the
-/// new one, never a part. The folder is created when missing (`-o build/router.js`).
+/// new one, never a part, and the old file survives any failure. The folder is created when missing
+/// (`-o build/router.js`). The file gets the mode a new file gets from `cp` or a compiler, 0666 less
+/// the umask: the temporary file's mode survives the rename, so it is created with that mode.
 fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
     let io = |source| Error::Io {
         path: path.to_owned(),
@@ -703,8 +704,16 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), Error> {
         source,
     })?;
     // tempfile's errors name the temporary file; the user only knows OUT.
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| io(std::io::Error::from(e.kind())))?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // open(2) applies the umask to the mode asked for.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| io(std::io::Error::from(e.kind())))?;
     tmp.write_all(contents.as_bytes()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path)

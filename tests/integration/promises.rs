@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{edgeroute, text};
+use crate::common::{edgeroute, root, text};
 
 /// `location: /old/` hands every request on to `/new/` with `rewrite … last`; no case ends in it.
 const HANDED_ON: &str = "\
@@ -58,4 +58,53 @@ fn a_location_that_hands_the_request_on_is_covered() {
         ),
         "{stdout}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn build_and_export_honour_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::Command;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = write(dir.path(), "rules.yaml", HANDED_ON);
+    for (umask, mode) in [("022", 0o644), ("077", 0o600), ("002", 0o664)] {
+        let js = dir.path().join(format!("router-{umask}.js"));
+        let conf = dir.path().join(format!("nginx-{umask}.conf"));
+        let script = format!(
+            "umask {umask} && \"$0\" build \"$1\" -o \"$2\" && \"$0\" export nginx \"$1\" -o \"$3\""
+        );
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .arg(env!("CARGO_BIN_EXE_edgeroute"))
+            .arg(&rules)
+            .arg(&js)
+            .arg(&conf)
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run sh");
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+        for path in [&js, &conf] {
+            let got = std::fs::metadata(path).expect("written").permissions().mode() & 0o777;
+            assert_eq!(got, mode, "{} under umask {umask}", path.display());
+        }
+    }
+
+    // Rewriting an existing file gives it the mode a new one would have, as `cp` onto a new name.
+    let js = dir.path().join("router-022.js");
+    std::fs::set_permissions(&js, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && \"$0\" build \"$1\" -o \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_edgeroute"))
+        .arg(&rules)
+        .arg(&js)
+        .output()
+        .expect("run sh");
+    assert_eq!(output.status.code(), Some(0));
+    let got = std::fs::metadata(&js).expect("written").permissions().mode() & 0o777;
+    assert_eq!(got, 0o644);
 }
