@@ -108,3 +108,40 @@ fn build_and_export_honour_the_umask() {
     let got = std::fs::metadata(&js).expect("written").permissions().mode() & 0o777;
     assert_eq!(got, 0o644);
 }
+
+#[test]
+fn the_readme_deploy_snippet_publishes_the_etag_each_step_returned() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let snippet = readme
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("publish-function"))
+        .expect("a deploy snippet in README.md");
+    let commands: Vec<String> = snippet
+        .replace("\\\n", " ")
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.contains("aws cloudfront"))
+        .map(str::to_owned)
+        .collect();
+    // Each step that changes the function names the version it replaces with the ETag the step
+    // before it returned: create and update capture theirs, and publish uses the last one.
+    let mut captured = false;
+    for command in &commands {
+        let is = |verb: &str| command.contains(&format!("aws cloudfront {verb}"));
+        if is("update-function") || is("publish-function") {
+            assert!(captured, "no ETag captured before: {command}");
+            assert!(command.contains("--if-match \"$ETAG\""), "{command}");
+        }
+        if is("create-function") || is("update-function") || is("describe-function") {
+            assert!(
+                command.starts_with("ETAG=$(") && command.contains("--query ETag --output text"),
+                "the new ETag is captured: {command}"
+            );
+            captured = true;
+        }
+    }
+    assert!(commands.iter().any(|c| c.contains("update-function")));
+    assert!(commands.iter().any(|c| c.contains("create-function")));
+}
