@@ -18,10 +18,18 @@ use crate::render::{self, Style};
 use crate::runtime::Runtime;
 use crate::source::SourceFile;
 
+/// `edgeroute --version`: the version and the git commit it was built from (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("EDGEROUTE_COMMIT"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "edgeroute",
-    version,
+    version = VERSION,
     about = "Compile nginx-style routing rules into a CloudFront Function, and prove it right before upload",
     after_help = "Exit status: 0 all good; 1 a rule, check or test failed; 2 the command could not run\n(unreadable file, bad arguments, unwritable output, or an internal error)."
 )]
