@@ -26,13 +26,19 @@ fn git_commit() -> Option<String> {
     // Build again when HEAD moves: a commit moves the branch, a checkout moves HEAD.
     for file in ["HEAD", "packed-refs"] {
         if let Some(path) = git(&manifest_dir, &["rev-parse", "--git-path", file]) {
-            println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
+            println!(
+                "cargo:rerun-if-changed={}",
+                manifest_dir.join(path).display()
+            );
         }
     }
     if let Some(branch) = git(&manifest_dir, &["symbolic-ref", "-q", "HEAD"])
         && let Some(path) = git(&manifest_dir, &["rev-parse", "--git-path", &branch])
     {
-        println!("cargo:rerun-if-changed={}", manifest_dir.join(path).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            manifest_dir.join(path).display()
+        );
     }
     let commit = git(&manifest_dir, &["rev-parse", "--short", "HEAD"])?;
     commit

@@ -44,8 +44,50 @@ pub struct Cli {
     format: Format,
 }
 
+/// The default rules file's names, spelled once: `(yaml, yml)`.
+macro_rules! default_file {
+    (yaml) => {
+        "edgeroute.yaml"
+    };
+    (yml) => {
+        "edgeroute.yml"
+    };
+    (help) => {
+        concat!(
+            "[default: ",
+            default_file!(yaml),
+            ", or ",
+            default_file!(yml),
+            " when only that exists]"
+        )
+    };
+}
+
+/// The rules file a command reads when none is named.
+pub const DEFAULT_FILE: &str = default_file!(yaml);
+/// The other spelling, read when it exists and [`DEFAULT_FILE`] does not.
+pub const DEFAULT_FILE_YML: &str = default_file!(yml);
+
+/// The help text of a FILE argument that defaults.
+const FILE_HELP: &str = concat!("The rules file ", default_file!(help));
+
+/// The rules file when none is named: `edgeroute.yaml`, or `edgeroute.yml` when only that exists.
+pub fn default_file() -> PathBuf {
+    let (yaml, yml) = (Path::new(DEFAULT_FILE), Path::new(DEFAULT_FILE_YML));
+    if !yaml.exists() && yml.exists() {
+        yml.to_owned()
+    } else {
+        yaml.to_owned()
+    }
+}
+
+/// The starter rules file `edgeroute init` writes.
+pub const STARTER: &str = include_str!("starter.yaml");
+
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Write a commented starter rules file (one server, two locations, two test cases).
+    Init(InitArgs),
     /// Validate, compile, check the JavaScript and its size, run the golden tests; write nothing.
     Check(CheckArgs),
     /// Everything `check` does, then write the function atomically to OUT.
@@ -65,10 +107,16 @@ enum Command {
 }
 
 #[derive(Args, Debug)]
-struct Common {
-    /// The rules file.
-    #[arg(default_value = "edgeroute.yaml")]
+struct InitArgs {
+    /// Where to write the starter file; it must not exist yet.
+    #[arg(value_name = "FILE", default_value = DEFAULT_FILE)]
     file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    #[arg(value_name = "FILE", help = FILE_HELP)]
+    file: Option<PathBuf>,
     /// Treat warnings as errors (`--deny warnings`).
     #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
     deny: Option<String>,
@@ -79,8 +127,10 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// The rules files; each is checked on its own (pre-commit passes several).
-    #[arg(value_name = "FILE", default_value = "edgeroute.yaml")]
+    #[arg(
+        value_name = "FILE",
+        help = concat!("The rules files, each checked on its own (pre-commit passes several) ", default_file!(help))
+    )]
     files: Vec<PathBuf>,
     /// Treat warnings as errors (`--deny warnings`).
     #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
@@ -129,9 +179,8 @@ struct ExportArgs {
     /// What to write: `nginx` (server blocks to include inside `http { }`).
     #[arg(value_enum)]
     target: ExportTarget,
-    /// The rules file.
-    #[arg(default_value = "edgeroute.yaml")]
-    file: PathBuf,
+    #[arg(value_name = "FILE", help = FILE_HELP)]
+    file: Option<PathBuf>,
     /// Where to write (atomically); standard output when absent.
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,
@@ -150,9 +199,15 @@ enum ExportTarget {
 
 #[derive(Args, Debug)]
 struct ExplainArgs {
-    /// `[FILE] URL`: the rules file (default edgeroute.yaml) and the request URL
-    /// (`https://host/path?query`); with one argument, it is the URL.
-    #[arg(num_args = 1..=2, required = true, value_name = "FILE|URL")]
+    #[arg(
+        num_args = 1..=2,
+        required = true,
+        value_name = "FILE|URL",
+        help = concat!(
+            "`[FILE] URL`: the rules file and the request URL (`https://host/path?query`); with one argument, it is the URL ",
+            default_file!(help)
+        )
+    )]
     args: Vec<String>,
     /// The viewer's address (`viewer.ip`).
     #[arg(long, default_value = crate::model::DEFAULT_IP)]
@@ -167,8 +222,11 @@ struct ExplainArgs {
 
 #[derive(Args, Debug)]
 struct DiffArgs {
-    /// `OLD NEW`, or with `--base REV` just `[FILE]` (default edgeroute.yaml).
-    #[arg(num_args = 0..=2, value_name = "FILE")]
+    #[arg(
+        num_args = 0..=2,
+        value_name = "FILE",
+        help = concat!("`OLD NEW`, or with `--base REV` just `[FILE]` ", default_file!(help))
+    )]
     files: Vec<PathBuf>,
     /// Read the old rules from git at this revision (`git show REV:FILE`).
     #[arg(long, value_name = "REV")]
@@ -225,6 +283,7 @@ pub fn main() -> ExitCode {
     };
     let ui = Ui::new(cli.color, cli.format);
     let result = match &cli.command {
+        Command::Init(args) => init(&ui, args),
         Command::Check(args) => check_all(&ui, args),
         Command::Build(args) => build(&ui, args),
         Command::Test(args) => test(&ui, args),
@@ -298,9 +357,69 @@ impl Ui {
     }
 }
 
+impl Common {
+    /// The rules file named, or the default.
+    fn file(&self) -> PathBuf {
+        self.file.clone().unwrap_or_else(default_file)
+    }
+}
+
+/// `init`: the starter file, never over an existing one.
+fn init(ui: &Ui, args: &InitArgs) -> Result<bool, Error> {
+    let path = &args.file;
+    let exists = |p: &Path| p.exists() || p.is_symlink();
+    // `init` with no FILE in a folder that already has the other spelling would start a second file.
+    let taken = if path == Path::new(DEFAULT_FILE) && exists(Path::new(DEFAULT_FILE_YML)) {
+        Some(Path::new(DEFAULT_FILE_YML))
+    } else {
+        exists(path).then_some(path.as_path())
+    };
+    if let Some(taken) = taken {
+        return Err(Error::Usage(format!(
+            "{} already exists; init writes a new file only (name another: edgeroute init FILE)",
+            taken.display()
+        )));
+    }
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    // create_new: a file that appears meanwhile is not overwritten either.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::Usage(format!(
+                "{} already exists; init writes a new file only",
+                path.display()
+            )),
+            _ => io(e),
+        })?;
+    file.write_all(STARTER.as_bytes()).map_err(io)?;
+    let check = if path == Path::new(DEFAULT_FILE) {
+        "edgeroute check".to_owned()
+    } else {
+        format!("edgeroute check {}", path.display())
+    };
+    ui.out(&format!(
+        "wrote {}: one server, two locations, two test cases
+next: edit it, then run `{check}`
+",
+        path.display()
+    ));
+    Ok(true)
+}
+
 /// Load, validate and generate; print diagnostics. `None` when the rules do not get that far.
 fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Error> {
-    let mut loaded = pipeline::load(&common.file)?;
+    let mut loaded = pipeline::load(&common.file())?;
     let generated = match &loaded.rules {
         Some(rules) => Some(pipeline::generate(rules, &mut loaded.diagnostics)?),
         None => None,
@@ -328,15 +447,19 @@ fn generate(ui: &Ui, common: &Common) -> Result<Option<(Loaded, Generated)>, Err
 fn check_all(ui: &Ui, args: &CheckArgs) -> Result<bool, Error> {
     let mut passed = true;
     let mut failures = 0;
-    for file in &args.files {
+    let files = match args.files.as_slice() {
+        [] => vec![default_file()],
+        files => files.to_vec(),
+    };
+    for file in &files {
         let common = Common {
-            file: file.clone(),
+            file: Some(file.clone()),
             deny: args.deny.clone(),
             require_coverage: args.require_coverage,
         };
         match check(ui, &common) {
             Ok(ok) => passed &= ok,
-            Err(e) if args.files.len() > 1 => {
+            Err(e) if files.len() > 1 => {
                 ui.err(&format!("error: {e}\n"));
                 failures += 1;
             }
@@ -346,7 +469,7 @@ fn check_all(ui: &Ui, args: &CheckArgs) -> Result<bool, Error> {
     if failures > 0 {
         return Err(Error::Usage(format!(
             "{failures} of {} files could not be checked",
-            args.files.len()
+            files.len()
         )));
     }
     Ok(passed)
@@ -438,8 +561,8 @@ fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
 
 fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
     let (file, url) = match args.args.as_slice() {
-        [url] => ("edgeroute.yaml", url),
-        [file, url] => (file.as_str(), url),
+        [url] => (default_file(), url),
+        [file, url] => (PathBuf::from(file), url),
         _ => unreachable!("clap takes one or two"),
     };
     if let Some((_, _, message, _)) = crate::tests_model::url_problem(url) {
@@ -455,7 +578,7 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
     let common = Common {
-        file: PathBuf::from(file),
+        file: Some(file),
         deny: None,
         require_coverage: false,
     };
@@ -489,7 +612,8 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
 }
 
 fn export(ui: &Ui, args: &ExportArgs) -> Result<bool, Error> {
-    let loaded = pipeline::load(&args.file)?;
+    let file = args.file.clone().unwrap_or_else(default_file);
+    let loaded = pipeline::load(&file)?;
     ui.diagnostics(&loaded.file, &loaded.diagnostics);
     let Some(rules) = &loaded.rules else {
         return Ok(false);
@@ -525,11 +649,7 @@ fn side((loaded, generated): &(Loaded, Generated)) -> crate::changes::Side<'_> {
 fn diff(ui: &Ui, args: &DiffArgs) -> Result<bool, Error> {
     let (old, new) = match (&args.base, args.files.as_slice()) {
         (Some(rev), [] | [_]) => {
-            let file = args
-                .files
-                .first()
-                .cloned()
-                .unwrap_or_else(|| PathBuf::from("edgeroute.yaml"));
+            let file = args.files.first().cloned().unwrap_or_else(default_file);
             let old = git_show(rev, &file)?;
             let name = format!("{}@{rev}", file.display());
             (pipeline::load_bytes(&name, old), pipeline::load(&file)?)

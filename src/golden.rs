@@ -216,8 +216,11 @@ fn entered_location(step: &serde_json::Value) -> Option<usize> {
         return None;
     }
     let index = step.get(1)?;
-    let index = index
-        .as_u64()
-        .or_else(|| index.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64))?;
+    let index = index.as_u64().or_else(|| {
+        index
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+            .map(|f| f as u64)
+    })?;
     usize::try_from(index).ok()
 }

@@ -10,7 +10,7 @@ mod fuzz_replay;
 mod harness;
 mod newcomer;
 mod oracle;
-mod promises;
 mod probes;
+mod promises;
 mod review;
 mod rulegen;

@@ -1,5 +1,8 @@
 //! A new user's first steps: the version, a starter rules file, the code reference, the help.
 
+use std::path::Path;
+use std::process::{Command, Output};
+
 use crate::common::{edgeroute, root, text};
 
 #[test]
@@ -27,4 +30,108 @@ fn version_names_the_version_and_the_commit() {
             "{commit}"
         ),
     }
+}
+
+/// Runs the real CLI in `dir`, without colour.
+fn edgeroute_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_edgeroute"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run edgeroute")
+}
+
+#[test]
+fn init_writes_a_starter_that_check_passes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = edgeroute_in(dir.path(), &["init"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "wrote edgeroute.yaml: one server, two locations, two test cases\n\
+         next: edit it, then run `edgeroute check`\n"
+    );
+    let starter = std::fs::read_to_string(dir.path().join("edgeroute.yaml")).expect("written");
+    assert!(starter.starts_with("# "), "commented: {starter}");
+    assert_eq!(starter.matches("- server_name:").count(), 1);
+    assert_eq!(starter.matches("- location:").count(), 2);
+    assert_eq!(starter.matches("- url:").count(), 2);
+
+    // The default FILE; the strictest flags: no warning, every location covered.
+    let output = edgeroute_in(
+        dir.path(),
+        &["check", "--deny", "warnings", "--require-coverage"],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("2 passed, 0 failed\nok: edgeroute.yaml → "),
+        "{stdout}"
+    );
+    assert_eq!(stderr, "");
+
+    // Never over an existing file: exit 2, the file untouched.
+    std::fs::write(dir.path().join("edgeroute.yaml"), "mine\n").expect("write");
+    let output = edgeroute_in(dir.path(), &["init"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert_eq!(
+        stderr,
+        "error: edgeroute.yaml already exists; init writes a new file only (name another: edgeroute init FILE)\n"
+    );
+    let kept = std::fs::read_to_string(dir.path().join("edgeroute.yaml")).expect("kept");
+    assert_eq!(kept, "mine\n");
+
+    // Another name, in a folder that does not exist yet.
+    let output = edgeroute_in(dir.path(), &["init", "site/rules.yaml"]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with("run `edgeroute check site/rules.yaml`\n"),
+        "{stdout}"
+    );
+    let output = edgeroute_in(dir.path(), &["check", "site/rules.yaml"]);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn edgeroute_yml_is_the_default_when_edgeroute_yaml_is_absent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = edgeroute_in(dir.path(), &["init", "edgeroute.yml"]);
+    assert_eq!(output.status.code(), Some(0));
+
+    let output = edgeroute_in(dir.path(), &["check"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("ok: edgeroute.yml → "), "{stdout}");
+    for args in [
+        &["test"][..],
+        &["export", "nginx"],
+        &["explain", "https://pr-1.preview.example.com/"],
+    ] {
+        let output = edgeroute_in(dir.path(), args);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stdout}{stderr}");
+    }
+    let output = edgeroute_in(dir.path(), &["build", "-o", "router.js"]);
+    assert_eq!(output.status.code(), Some(0));
+
+    // `init` with no FILE does not start a second rules file beside it.
+    let output = edgeroute_in(dir.path(), &["init"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.starts_with("error: edgeroute.yml already exists"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("edgeroute.yaml").exists());
+
+    // With both, edgeroute.yaml is read.
+    std::fs::write(dir.path().join("edgeroute.yaml"), "edgeroute: 1\n").expect("write");
+    let output = edgeroute_in(dir.path(), &["check"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("edgeroute.yaml"), "{stderr}");
 }

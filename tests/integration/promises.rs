@@ -88,7 +88,11 @@ fn build_and_export_honour_the_umask() {
         let (stdout, stderr) = text(&output);
         assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
         for path in [&js, &conf] {
-            let got = std::fs::metadata(path).expect("written").permissions().mode() & 0o777;
+            let got = std::fs::metadata(path)
+                .expect("written")
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(got, mode, "{} under umask {umask}", path.display());
         }
     }
@@ -105,7 +109,11 @@ fn build_and_export_honour_the_umask() {
         .output()
         .expect("run sh");
     assert_eq!(output.status.code(), Some(0));
-    let got = std::fs::metadata(&js).expect("written").permissions().mode() & 0o777;
+    let got = std::fs::metadata(&js)
+        .expect("written")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(got, 0o644);
 }
 
