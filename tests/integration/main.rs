@@ -6,7 +6,6 @@ mod common;
 mod compile;
 mod diagnostics;
 mod differential;
-mod fuzz_replay;
 mod harness;
 mod newcomer;
 mod oracle;
