@@ -77,6 +77,7 @@ pub struct RawTest {
     pub querystring: Option<Text>,
     pub status: Option<Text>,
     pub location: Option<Text>,
+    pub body: Option<Text>,
     pub headers: Vec<(Text, Option<Text>)>,
     pub matched: Option<Text>,
     pub origin: Option<RawOrigin>,
@@ -120,6 +121,7 @@ pub const TEST_KEYS: &[&str] = &[
     "querystring",
     "status",
     "location",
+    "body",
     "headers",
     "matched",
     "origin",
@@ -269,6 +271,7 @@ fn test(node: &Node, diags: &mut Diagnostics) -> Option<RawTest> {
             "querystring" => &mut case.querystring,
             "status" => &mut case.status,
             "location" => &mut case.location,
+            "body" => &mut case.body,
             "matched" => &mut case.matched,
             "request_headers" => {
                 case.request_headers = text_pairs(value, diags);

@@ -127,6 +127,15 @@ fn checks(expect: &Expect, decision: &Decision, matched_text: Option<&str>) -> V
         let actual = answer_field(outcome, |_| header_text(outcome, "location"));
         out.push(Check::exact("location", location.clone(), actual));
     }
+    if let Some(body) = &expect.body {
+        // Quoted, so that white space and line breaks show; no body at all is `""`.
+        let quote = |text: &str| serde_json::Value::from(text).to_string();
+        let actual = match outcome {
+            Outcome::Answer { body: actual, .. } => quote(actual.as_deref().unwrap_or_default()),
+            Outcome::Pass { .. } => answer_field(outcome, |_| String::new()),
+        };
+        out.push(Check::exact("body", quote(body), actual));
+    }
     for (name, value) in &expect.headers {
         let expected = format!(
             "{}: {}",
@@ -331,6 +340,46 @@ mod tests {
             trace: Vec::new(),
             log: Vec::new(),
         }
+    }
+
+    fn answer_with_body(status: u16, body: Option<&str>) -> Decision {
+        Decision {
+            outcome: Outcome::Answer {
+                status,
+                headers: Vec::new(),
+                body: body.map(str::to_owned),
+            },
+            server: Some(0),
+            location: None,
+            trace: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn body_is_compared_exactly_and_quoted_in_the_report() {
+        let expect = Expect {
+            body: Some("gone\n".into()),
+            ..Expect::default()
+        };
+        assert!(compare(&expect, &answer_with_body(410, Some("gone\n")), None).is_empty());
+        let wrong = compare(&expect, &answer_with_body(410, Some("gone")), None);
+        assert_eq!(
+            wrong,
+            vec![Mismatch {
+                field: "body",
+                expected: "\"gone\\n\"".into(),
+                actual: "\"gone\"".into(),
+            }]
+        );
+        // no body is the empty body, and a passed request has none
+        let empty = Expect {
+            body: Some(String::new()),
+            ..Expect::default()
+        };
+        assert!(compare(&empty, &answer_with_body(204, None), None).is_empty());
+        let passed = compare(&empty, &pass("/a", &[], &[], OriginCall::Default), None);
+        assert_eq!(passed[0].actual, "(no response: request passed on as /a)");
     }
 
     fn expect_query(query: &str) -> Expect {

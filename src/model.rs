@@ -206,6 +206,8 @@ pub struct Expect {
     pub origin: Option<ExpectOrigin>,
     pub status: Option<u16>,
     pub location: Option<String>,
+    /// The body of a generated response (`return CODE TEXT`), compared exactly.
+    pub body: Option<String>,
     pub headers: Vec<(String, Option<String>)>,
     pub matched: Option<String>,
 }

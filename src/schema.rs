@@ -160,6 +160,9 @@ struct TestCase {
     /// Expect a generated response with this Location header.
     #[schemars(default)]
     location: Text,
+    /// Expect a generated response with exactly this body (the TEXT of `return CODE TEXT`).
+    #[schemars(default)]
+    body: Text,
     /// Expect each header with exactly this value (`null`: absent), on the request or response.
     #[schemars(default)]
     headers: ExpectedHeaders,

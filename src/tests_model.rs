@@ -51,6 +51,7 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
         }),
         status,
         location: text(&raw.location),
+        body: text(&raw.body),
         headers: raw
             .headers
             .iter()
@@ -64,15 +65,17 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
         matched: raw.matched.as_ref().map(|t| collapse_spaces(&t.value)),
     };
     let passes = raw.uri.is_some() || raw.querystring.is_some() || raw.origin.is_some();
-    let answers = raw.status.is_some() || raw.location.is_some();
+    let answers = raw.status.is_some() || raw.location.is_some() || raw.body.is_some();
     if passes && answers {
         v.diags
-            .at(Code::InvalidTest, raw.span.sub(0, 0), "a case expects either a passed request (uri, querystring, origin) or a response (status, location), not both")
+            .at(Code::InvalidTest, raw.span.sub(0, 0), "a case expects either a passed request (uri, querystring, origin) or a response (status, location, body), not both")
             .set_help("split it into two cases");
     } else if !passes && !answers && raw.headers.is_empty() && raw.matched.is_none() {
         v.diags
             .at(Code::InvalidTest, url.span, "this case expects nothing")
-            .set_help("add one of uri, querystring, origin, status, location, headers, matched");
+            .set_help(
+                "add one of uri, querystring, origin, status, location, body, headers, matched",
+            );
     }
     if !url_ok {
         return None;

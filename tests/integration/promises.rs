@@ -153,3 +153,59 @@ fn the_readme_deploy_snippet_publishes_the_etag_each_step_returned() {
     assert!(commands.iter().any(|c| c.contains("update-function")));
     assert!(commands.iter().any(|c| c.contains("create-function")));
 }
+
+#[test]
+fn a_body_expectation_compares_the_text_of_return_exactly() {
+    let rules = "\
+edgeroute: 1
+servers:
+  - server_name: www.example.com
+    root: /site
+    locations:
+      - location: = /healthz
+        return: 200 ok $host
+      - location: /
+tests:
+  - url: https://www.example.com/healthz
+    status: 200
+    body: ok www.example.com
+  - url: https://www.example.com/index.html
+    body: ok
+";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "rules.yaml", rules);
+    let output = edgeroute(&["test", &path]);
+    let (stdout, _) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(
+            "-body: \"ok\"\n+body: (no response: request passed on as /site/index.html)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("1 passed, 1 failed\n"), "{stdout}");
+
+    // exactly: a prefix or a different case is a failure
+    let path = write(
+        dir.path(),
+        "prefix.yaml",
+        &rules.replace("body: ok www.example.com", "body: ok"),
+    );
+    let output = edgeroute(&["test", &path]);
+    let (stdout, _) = text(&output);
+    assert!(
+        stdout.contains("-body: \"ok\"\n+body: \"ok www.example.com\"\n"),
+        "{stdout}"
+    );
+
+    // `body` expects a response: with `uri` it is the same mistake as `status` with `uri`
+    let path = write(
+        dir.path(),
+        "mixed.yaml",
+        &rules.replace("    body: ok\n", "    uri: /site/index.html\n    body: ok\n"),
+    );
+    let output = edgeroute(&["check", &path]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr.contains("error[invalid-test]"), "{stderr}");
+}
