@@ -215,6 +215,9 @@ struct ExplainArgs {
     /// A request header, `name: value`; repeat for more.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
+    /// A cookie, `name=value`; repeat for more (a case's `cookies:`).
+    #[arg(long = "cookie", value_name = "NAME=VALUE")]
+    cookies: Vec<String>,
     /// The request method.
     #[arg(long, default_value = "GET")]
     method: String,
@@ -577,6 +580,19 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
         };
         headers.push((name.trim().to_owned(), value.trim().to_owned()));
     }
+    let mut cookies = Vec::new();
+    for cookie in &args.cookies {
+        match cookie.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                cookies.push((name.trim().to_owned(), value.to_owned()))
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--cookie {cookie:?}: a cookie is `name=value`"
+                )));
+            }
+        }
+    }
     let common = Common {
         file: Some(file),
         deny: None,
@@ -590,7 +606,7 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
         method: args.method.clone(),
         ip: args.ip.clone(),
         headers,
-        cookies: Vec::new(),
+        cookies,
     };
     let mut harness =
         crate::run::Harness::load(&generated.js, generated.program.runtime).map_err(|e| {

@@ -91,6 +91,9 @@ impl Explanation {
         for (name, value) in &r.headers {
             let _ = writeln!(out, "  {name}: {value}");
         }
+        for (name, value) in &r.cookies {
+            let _ = writeln!(out, "  cookie {name}={value}");
+        }
         for (i, step) in self.steps.iter().enumerate() {
             let _ = writeln!(out, "{:>3}. {step}", i + 1);
         }
@@ -118,6 +121,7 @@ impl Explanation {
                 "method": self.request.method,
                 "ip": self.request.ip,
                 "headers": self.request.headers,
+                "cookies": self.request.cookies,
             },
             "steps": steps,
             "server": self.server,

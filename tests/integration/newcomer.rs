@@ -135,3 +135,67 @@ fn edgeroute_yml_is_the_default_when_edgeroute_yaml_is_absent() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr.contains("edgeroute.yaml"), "{stderr}");
 }
+
+#[test]
+fn explain_sends_cookies_as_a_case_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = "\
+edgeroute: 1
+servers:
+  - server_name: www.example.com
+    root: /site
+    locations:
+      - location: /
+        rewrite: /variants/$cookie_variant/index.html
+tests:
+  - url: https://www.example.com/
+    cookies: { variant: b }
+    uri: /site/variants/b/index.html
+";
+    std::fs::write(dir.path().join("edgeroute.yaml"), rules).expect("write");
+    let output = edgeroute_in(dir.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(0));
+
+    let url = "https://www.example.com/";
+    let output = edgeroute_in(
+        dir.path(),
+        &["explain", url, "--cookie", "variant=b", "--cookie", "x=1=2"],
+    );
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with(
+            "request: GET https://www.example.com/ from 198.51.100.10\n  cookie variant=b\n  cookie x=1=2\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("result: passed to the origin as /site/variants/b/index.html\n"),
+        "{stdout}"
+    );
+    // without it, the variable is empty, as in nginx
+    let output = edgeroute_in(dir.path(), &["explain", url]);
+    let (stdout, _) = text(&output);
+    assert!(
+        stdout.ends_with("result: passed to the origin as /site/variants/index.html\n"),
+        "{stdout}"
+    );
+    let output = edgeroute_in(
+        dir.path(),
+        &["--format", "json", "explain", url, "--cookie", "variant=b"],
+    );
+    let (stdout, _) = text(&output);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(
+        report["request"]["cookies"],
+        serde_json::json!([["variant", "b"]])
+    );
+
+    let output = edgeroute_in(dir.path(), &["explain", url, "--cookie", "variant"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr,
+        "error: --cookie \"variant\": a cookie is `name=value`\n"
+    );
+}

@@ -202,7 +202,10 @@ tests:
     let path = write(
         dir.path(),
         "mixed.yaml",
-        &rules.replace("    body: ok\n", "    uri: /site/index.html\n    body: ok\n"),
+        &rules.replace(
+            "    body: ok\n",
+            "    uri: /site/index.html\n    body: ok\n",
+        ),
     );
     let output = edgeroute(&["check", &path]);
     let (_, stderr) = text(&output);
