@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod codes;
+
 use crate::check::{self, Profile, SIZE_LIMIT};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::error::Error;
@@ -102,6 +104,8 @@ enum Command {
     Diff(DiffArgs),
     /// Print the JSON Schema of the rules file (for editors: completion and hover).
     Schema,
+    /// Every diagnostic code and lint-js rule: what it means and how to fix it.
+    Codes,
     /// Write the rules as configuration for another server (`nginx`): local development parity.
     Export(ExportArgs),
 }
@@ -120,7 +124,7 @@ struct Common {
     /// Treat warnings as errors (`--deny warnings`).
     #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
     deny: Option<String>,
-    /// Fail when a server or location is not exercised by any test case.
+    /// Fail when a server or location is entered by no test case.
     #[arg(long)]
     require_coverage: bool,
 }
@@ -135,7 +139,7 @@ struct CheckArgs {
     /// Treat warnings as errors (`--deny warnings`).
     #[arg(long, value_name = "LEVEL", value_parser = ["warnings"])]
     deny: Option<String>,
-    /// Fail when a server or location is not exercised by any test case.
+    /// Fail when a server or location is entered by no test case.
     #[arg(long)]
     require_coverage: bool,
 }
@@ -263,7 +267,8 @@ enum Format {
     #[value(alias = "text")]
     Human,
     Json,
-    /// For `diff`: ready to post as a pull-request comment; diagnostics print as `human`.
+    /// For `diff`: ready to post as a pull-request comment (and `codes`: docs/codes.md);
+    /// diagnostics print as `human`.
     Markdown,
 }
 
@@ -295,6 +300,14 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff(&ui, args),
         Command::Schema => {
             ui.out(&crate::schema::json());
+            Ok(true)
+        }
+        Command::Codes => {
+            ui.out(&match ui.format {
+                Format::Human => codes::text(),
+                Format::Markdown => codes::markdown(),
+                Format::Json => codes::json(),
+            });
             Ok(true)
         }
         Command::Export(args) => export(&ui, args),

@@ -6,6 +6,7 @@ mod common;
 mod compile;
 mod diagnostics;
 mod differential;
+mod docs;
 mod harness;
 mod newcomer;
 mod oracle;
