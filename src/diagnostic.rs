@@ -84,6 +84,7 @@ codes! {
     NoLocations "no-locations" Warning "a server without locations answers 404 to every request",
     OriginNeedsJs2 "origin-needs-js2" Error "`origin` on cloudfront-js-1.0, which has no `cloudfront` module",
     ShadowedLocation "shadowed-location" Warning "a location no request can select",
+    TenantBoundary "tenant-boundary" Warning "request data that could name another tenant's files: after a param, or at the start of a new `$uri`",
     SizeBudget "size-budget" Error "the generated function is over CloudFront's 10 KB limit",
     UndefinedVariable "undefined-variable" Error "a variable that is not defined where it is used",
     UnknownKey "unknown-key" Error "a key the rules format does not have",

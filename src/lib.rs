@@ -13,6 +13,7 @@
 //! never panics (problems become `Diagnostic`s); a JavaScript check failure is edgeroute's own bug
 //! (`Error`), never the user's.
 
+pub mod boundary;
 pub mod changes;
 pub mod check;
 pub mod cli;

@@ -174,6 +174,7 @@ impl Validator<'_, '_> {
             no_captures_because: "server_name captures are not available (use named groups or params)",
         };
         let block = self.block(&raw.block, server_scope, runtime, None);
+        crate::boundary::check(self.diags, &raw.block, &block, None);
         let locations: Vec<Location> = raw
             .locations
             .iter()
@@ -354,6 +355,7 @@ impl Validator<'_, '_> {
         };
         let block = self.block(&raw.block, scope, runtime, Some(&kind));
         self.location_rules(raw, &kind, &block, server_root);
+        crate::boundary::check(self.diags, &raw.block, &block, Some(&kind));
         let text = if spec.modifier.is_empty() {
             spec.target.to_owned()
         } else {

@@ -65,12 +65,17 @@ enum Deviation {
     /// `$uri`, captures and params are percent-encoded in a Location; nginx 1.22 writes `return`
     /// values raw and re-escapes rewrite captures its own way. Equal once both are decoded.
     LocationEscaping,
-    /// Non-ASCII bytes of a capture put into a query string are percent-encoded; nginx writes
-    /// them raw when the request held no escape. Equal once nginx's raw bytes are written `%XX`.
+    /// Request data put into a query string is escaped (non-ASCII bytes, space, `#`, `&`, `+`,
+    /// `;`); nginx writes it raw. Equal once both are percent-decoded.
     QueryEscaping,
+    /// A new `$uri` that does not start with `/`, or an origin path outside the value of its root
+    /// or alias up to the last param: 404 (the tenant boundary); nginx concatenates.
+    TenantBoundary,
+    /// A Host with a char outside ASCII letters, digits and `_.-:[]`: 400; nginx accepts more.
+    HostChars,
 }
 
-const DEVIATIONS: [(Deviation, &str); 7] = [
+const DEVIATIONS: [(Deviation, &str); 9] = [
     (Deviation::AccessFirst, "access-first"),
     (Deviation::UnsetParam, "unset-param"),
     (Deviation::FilesModel, "files-model"),
@@ -78,6 +83,8 @@ const DEVIATIONS: [(Deviation, &str); 7] = [
     (Deviation::ControlChars, "control-chars"),
     (Deviation::LocationEscaping, "location-escaping"),
     (Deviation::QueryEscaping, "query-escaping"),
+    (Deviation::TenantBoundary, "tenant-boundary"),
+    (Deviation::HostChars, "host-chars"),
 ];
 
 fn deviation_name(d: Deviation) -> &'static str {
@@ -689,6 +696,12 @@ fn deviation(
     if status == Some(400) && has_control_or_long_label(probe) {
         return Some(Deviation::ControlChars);
     }
+    if status == Some(400) && has_bad_host_char(probe) {
+        return Some(Deviation::HostChars);
+    }
+    if status == Some(404) && steps(decision, "boundary").next().is_some() {
+        return Some(Deviation::TenantBoundary);
+    }
     if status == Some(403) && last_access_denied(decision) {
         return Some(Deviation::AccessFirst);
     }
@@ -710,6 +723,25 @@ fn deviation(
             ..answer.clone()
         };
         if same(&decision.outcome, &escaped).is_ok() {
+            return Some(Deviation::QueryEscaping);
+        }
+    }
+    if let Outcome::Pass { querystring, .. } = &decision.outcome
+        && let Some(args) = &answer.args
+    {
+        // the same query once both are percent-decoded, and the same answer with ours in place
+        let ours: Vec<String> = querystring
+            .iter()
+            .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
+            .collect();
+        let ours = ours.join("&");
+        let with_ours = Answer {
+            args: Some(ours.clone()),
+            ..answer.clone()
+        };
+        if percent_decode(&ours) == percent_decode(args)
+            && same(&decision.outcome, &with_ours).is_ok()
+        {
             return Some(Deviation::QueryEscaping);
         }
     }
@@ -748,6 +780,15 @@ fn escape_non_ascii(text: &str) -> String {
         }
     }
     out
+}
+
+/// A Host char rules.md refuses (400) that nginx accepts.
+fn has_bad_host_char(probe: &Probe) -> bool {
+    probe
+        .host
+        .chars()
+        .any(|c| !(c.is_ascii_alphanumeric() || "_.-:[]".contains(c)))
+        || probe.host.contains("..")
 }
 
 fn has_control_or_long_label(probe: &Probe) -> bool {

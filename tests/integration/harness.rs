@@ -874,11 +874,16 @@ fn hosts_are_normalized_and_bad_ones_answer_400() {
         ("a b.example.com", "400".to_owned()),
         ("pr-1.example.com\t", "400".to_owned()),
         ("pr\\1.example.com", "400".to_owned()),
-        // other chars reach the server search, which none of them passes (the default server,
-        // whose param is then unset: 404)
+        // "_" reaches the server search, which it does not pass (the default server, whose
+        // param is then unset: 404); any char outside ASCII letters, digits and "_.-:[]" is 400,
+        // before lower-casing, so no engine's Unicode case folding decides (U+017F, U+212A)
         ("pr_1.example.com", "404".to_owned()),
-        ("pr~1.example.com", "404".to_owned()),
-        ("caf\u{e9}.example.com", "404".to_owned()),
+        ("pr~1.example.com", "400".to_owned()),
+        ("caf\u{e9}.example.com", "400".to_owned()),
+        ("pr-1.exampl\u{17f}.com", "400".to_owned()),
+        ("pr-1.\u{212a}ahoot.com", "400".to_owned()),
+        ("pr-1.example.com\n", "400".to_owned()),
+        ("%2e%2e.example.com", "400".to_owned()),
     ];
     for (host, want) in cases {
         assert_eq!(route_host(host), want, "{host:?}");
