@@ -1,6 +1,8 @@
-//! The documentation cannot go stale: `--help` and docs/cli.md name the same commands and flags.
+//! The documentation cannot go stale: every command shown with its output in README.md and docs/ runs
+//! here and must print what the page shows; `--help` and docs/cli.md name the same commands and flags.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use crate::common::{edgeroute, root, text};
 
@@ -138,5 +140,101 @@ fn help_and_cli_md_list_the_same_flags() {
             extra.is_empty(),
             "docs/cli.md `## {command}` synopsis names {extra:?}, which `{command} --help` does not list"
         );
+    }
+}
+
+/// README.md and every page in docs/.
+fn pages() -> Vec<PathBuf> {
+    let mut pages = vec![root().join("README.md")];
+    let docs = std::fs::read_dir(root().join("docs")).expect("docs/");
+    pages.extend(
+        docs.map(|entry| entry.expect("docs entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "md")),
+    );
+    pages.sort();
+    pages
+}
+
+/// Copies the folder `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// Where a program the pages run besides edgeroute is, if on the PATH.
+fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Every ```console block of README.md and docs/*.md runs through trycmd: `$ ` lines are commands,
+/// `? N` their exit status when not 0, the rest stdout and stderr together; `...` and `[..]` elide.
+///
+/// Each page runs in a fresh folder holding `fixtures/` and the example files of `tests/cmd/`, its
+/// commands in order. The pages are linked, not copied, so
+/// `TRYCMD=overwrite cargo test --test integration documented` writes what the commands print
+/// today back into the pages (then review the diff).
+#[test]
+fn documented_commands_print_what_the_pages_show() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let cases = trycmd::TestCases::new();
+    for page in pages() {
+        let relative = page.strip_prefix(root()).expect("inside the crate");
+        let name = relative.to_string_lossy().replace(['/', '\\'], "-");
+        let link = work.path().join(&name);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&page, &link).expect("link the page");
+        #[cfg(not(unix))]
+        std::fs::copy(&page, &link).expect("copy the page");
+        // trycmd runs the page's commands in `NAME.in/`
+        let folder = link.with_extension("in");
+        copy_dir(&root().join("fixtures"), &folder.join("fixtures"));
+        copy_dir(&root().join("tests/cmd"), &folder);
+        cases.case(&link);
+    }
+    cases
+        .register_bin("edgeroute", Path::new(env!("CARGO_BIN_EXE_edgeroute")))
+        .env("NO_COLOR", "1");
+    for program in ["grep"] {
+        if let Some(path) = on_path(program) {
+            cases.register_bin(program, path);
+        }
+    }
+    cases.run();
+}
+
+/// The first ```yaml block after `after` in `page`.
+fn yaml_block(page: &str, after: &str) -> String {
+    let text = std::fs::read_to_string(root().join(page)).expect("page");
+    let start = text
+        .find(after)
+        .unwrap_or_else(|| panic!("{page}: {after:?}"));
+    let block = text[start..]
+        .split("```yaml\n")
+        .nth(1)
+        .expect("a yaml block");
+    block.split("```").next().expect("its end").to_owned()
+}
+
+/// The rules files the pages show are the ones their commands run.
+#[test]
+fn example_files_are_the_ones_the_pages_show() {
+    for (page, after, file) in [
+        ("docs/rules.md", "## A first file", "edgeroute.yaml"),
+        ("docs/cli.md", "A\ncases file holds", "more-cases.yaml"),
+    ] {
+        let shown = yaml_block(page, after);
+        let used = std::fs::read_to_string(root().join("tests/cmd").join(file)).expect(file);
+        assert_eq!(shown, used, "{page} shows tests/cmd/{file}");
     }
 }
