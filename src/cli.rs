@@ -1,6 +1,6 @@
 //! The command line: clap types, dispatch, and all printing.
 //!
-//! The only module that prints. Exit status (rules.md "Command line"): 0 all good; 1 a rule, check
+//! The only module that prints. Exit status (docs/cli.md "Exit status"): 0 all good; 1 a rule, check
 //! or test failed; 2 the command could not run (bad arguments, unreadable file, internal error).
 
 use std::io::{IsTerminal, Write};
