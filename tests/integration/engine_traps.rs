@@ -1,0 +1,136 @@
+//! No engine quirk decides an answer (rules.md "Safety"; issue 14): URIs, hosts, query values,
+//! headers and cookies with non-ASCII characters at every length from 1 to 300, raw and
+//! percent-encoded, in every position, get the same answer in boa, njs and node. njs 0.7.9 fails a
+//! global `replace` on a non-ASCII string whose length is a multiple of 32 (it throws at 32 and
+//! loops at 64 and more), and PCRE's `$` also matches before a final newline.
+
+use edgeroute::diagnostic::Diagnostics;
+use edgeroute::engine::{self, Engine};
+use edgeroute::event::Request;
+use edgeroute::pipeline;
+use edgeroute::run::Outcome;
+
+use crate::common::root;
+use crate::oracle;
+
+/// The requests: for each length 1..=300, a URI of ASCII with one non-ASCII char (raw, or its
+/// UTF-8 escapes) at the start, the middle and the end; the same in a host label, a query value,
+/// a header and a cookie; and the newline forms.
+fn requests(host: &str) -> Vec<Request> {
+    let mut out = Vec::new();
+    let plain = |url: String| Request {
+        url,
+        method: "GET".to_owned(),
+        ip: "192.0.2.10".to_owned(),
+        headers: Vec::new(),
+        cookies: Vec::new(),
+    };
+    for len in 1..=300usize {
+        for (i, ch) in ["é", "中", "😀"].iter().enumerate() {
+            let enc: String = ch.bytes().map(|b| format!("%{b:02X}")).collect();
+            let fill = |n: usize| "a".repeat(n);
+            let ext = if len % 2 == 0 { ".png" } else { "" };
+            for form in [*ch, enc.as_str()] {
+                // the char at the end, at the start and in the middle of a path of `len` chars
+                let rest = len.saturating_sub(1);
+                let half = rest / 2;
+                let paths = [
+                    format!("/assets/{}{form}{ext}", fill(rest)),
+                    format!("/assets/{form}{}{ext}", fill(rest)),
+                    format!("/assets/{}{form}{}{ext}", fill(half), fill(rest - half)),
+                ];
+                for path in paths {
+                    out.push(plain(format!("https://{host}{path}")));
+                }
+            }
+            if i == 0 {
+                let value = format!("{}{ch}", "b".repeat(len - 1));
+                out.push(plain(format!("https://{host}/assets/q.png?v={value}")));
+                out.push(Request {
+                    headers: vec![("x-v".to_owned(), value.clone())],
+                    cookies: vec![("c".to_owned(), value.clone())],
+                    ..plain(format!("https://{host}/assets/h.png"))
+                });
+                let label: String = value.chars().take(63).collect();
+                out.push(plain(format!("https://{label}.{host}/assets/x.png")));
+            }
+        }
+    }
+    for tail in ["\n", "%0A", "\r\n"] {
+        out.push(plain(format!("https://{host}/assets/x.png{tail}")));
+        out.push(plain(format!("https://{host}{tail}/assets/x.png")));
+    }
+    out
+}
+
+fn answer(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Pass {
+            uri, querystring, ..
+        } => format!("uri {uri} {querystring:?}"),
+        Outcome::Answer { status, .. } => format!("status {status}"),
+    }
+}
+
+#[test]
+fn non_ascii_at_every_length_gets_the_same_answer_in_every_engine() {
+    let njs = oracle::require_tool("njs", "the engine-trap test").is_some();
+    let node = oracle::require_tool("node", "the engine-trap test").is_some();
+    for (file, host) in [
+        (
+            "fixtures/ok/monorepo-previews.yaml",
+            "kahoot-1234.group1.example.com",
+        ),
+        (
+            "fixtures/ok/openfaas-previews.yaml",
+            "pr-42.preview.example.com",
+        ),
+        ("fixtures/ok/every-feature.yaml", "ab-1.t.example.com"),
+    ] {
+        let loaded = pipeline::load(&root().join(file)).expect("readable");
+        let rules = loaded.rules.expect("valid");
+        let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
+        let requests = requests(host);
+        let runs: Vec<(Engine, bool)> = vec![
+            (Engine::Boa, true),
+            (Engine::Njs, njs),
+            (Engine::Node, node),
+        ];
+        let mut answers: Vec<(Engine, Vec<String>)> = Vec::new();
+        for (engine, present) in runs {
+            if !present {
+                continue;
+            }
+            let results = engine::route_all(engine, &generated.js, rules.runtime, &requests)
+                .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()));
+            let texts = results
+                .iter()
+                .zip(&requests)
+                .map(|(r, req)| match r {
+                    Ok(d) => answer(&d.outcome),
+                    Err(e) => panic!("{file}: {} {:?}: {e}", engine.name(), req.url),
+                })
+                .collect();
+            answers.push((engine, texts));
+        }
+        let (first, base) = &answers[0];
+        for (engine, other) in &answers[1..] {
+            for ((a, b), req) in base.iter().zip(other).zip(&requests) {
+                assert_eq!(
+                    a,
+                    b,
+                    "{file}: {:?} answers differ: {} vs {}",
+                    req.url,
+                    first.name(),
+                    engine.name()
+                );
+            }
+        }
+        // a raw or escaped newline never reaches a route
+        for (req, a) in requests.iter().zip(base) {
+            if req.url.contains('\n') || req.url.contains("%0A") {
+                assert_eq!(a, "status 400", "{:?}", req.url);
+            }
+        }
+    }
+}
