@@ -95,7 +95,9 @@ fn rules(f: &Features) -> String {
     }
     if f.headers {
         locations.push_str("      - location: /h/\n        add_request_headers: { x-h: \"1\" }\n");
-        tests.push_str("  - url: https://a.test/h/x.js\n    uri: /r/h/x.js\n    headers: { x-h: \"1\" }\n");
+        tests.push_str(
+            "  - url: https://a.test/h/x.js\n    uri: /r/h/x.js\n    headers: { x-h: \"1\" }\n",
+        );
     }
     if f.origin {
         locations.push_str("      - location: /o/\n        origin: other\n");
@@ -111,7 +113,9 @@ fn rules(f: &Features) -> String {
     tests.push_str("  - url: https://a.test/x.js\n    uri: /r/x.js\n    matched: /\n");
     tests.push_str("  - url: https://a.test/x/\n    ip: 10.1.2.3\n    uri: /r/x/index.html\n");
     if f.wild {
-        servers.push_str("  - server_name: \"*.w.test\"\n    root: /w\n    locations:\n      - location: /\n");
+        servers.push_str(
+            "  - server_name: \"*.w.test\"\n    root: /w\n    locations:\n      - location: /\n",
+        );
         tests.push_str("  - url: https://x.w.test/x.js\n    uri: /w/x.js\n");
     }
     if f.pattern {

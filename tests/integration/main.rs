@@ -7,6 +7,8 @@ mod compile;
 mod diagnostics;
 mod differential;
 mod docs;
+mod engine_traps;
+mod features;
 mod harness;
 mod newcomer;
 mod oracle;
