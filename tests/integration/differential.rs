@@ -139,6 +139,165 @@ fn many_random_rule_sets_agree_with_nginx_and_all_engines() {
     random_suite(seed, sets, "the large random differential suite");
 }
 
+/// The router is a family of programs, one per combination of `ir::Features`: the CI run's random
+/// sets (the same seed, count and validity filter as `random_rule_sets_agree_with_nginx_and_all_engines`)
+/// must hold every pair of features in all four on/off combinations, as the compiler reports them.
+/// A combination is exempt only where the compiler makes one feature imply the other, and each
+/// such implication is shown on a minimal rule set (when it stops holding, the exemption goes).
+#[test]
+fn the_ci_sets_cover_every_pair_of_router_features() {
+    let mut rng = Rng::new(SEED);
+    let mut rows: Vec<BTreeMap<String, bool>> = Vec::new();
+    let mut n = 0;
+    while rows.len() < SETS && n < SETS * 4 {
+        let text = rulegen::rules_file(&mut rng, n);
+        n += 1;
+        let Some(rules) = valid(&text) else { continue };
+        rows.push(feature_map(edgeroute::compile::compile(&rules).features));
+    }
+    assert_eq!(rows.len(), SETS, "valid sets among {n} generated");
+    // (a, b): a set with `a` on has `b` on, shown by the rules after them
+    let implied = [
+        (
+            "ipv6",
+            "access",
+            "servers:\n  - server_name: a.test\n    root: /r\n    access: [allow 2001:db8::/32]\n    locations:\n      - location: /\n",
+        ),
+        (
+            "rewrite",
+            "args",
+            "servers:\n  - server_name: a.test\n    root: /r\n    locations:\n      - location: /\n        rewrite: '^/a$ /b last'\n",
+        ),
+    ];
+    for (a, b, body) in implied {
+        let rules = valid(&format!("edgeroute: 1\n{body}")).expect("valid minimal rules");
+        let f = feature_map(edgeroute::compile::compile(&rules).features);
+        assert!(
+            f[a] && f[b],
+            "the compiler no longer turns `{b}` on with `{a}` ({f:?}): drop the exemption"
+        );
+    }
+    let names: Vec<&String> = rows[0].keys().collect();
+    let word = |on: bool| if on { "on" } else { "off" };
+    let mut missing = Vec::new();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            for (va, vb) in [(true, true), (true, false), (false, true), (false, false)] {
+                let exempt = implied.iter().any(|(x, y, _)| {
+                    (x == a && y == b && va && !vb) || (x == b && y == a && vb && !va)
+                });
+                if !exempt && !rows.iter().any(|r| r[*a] == va && r[*b] == vb) {
+                    missing.push(format!("({a}, {b}, {}, {})", word(va), word(vb)));
+                }
+            }
+        }
+    }
+    let count = |name: &String| rows.iter().filter(|r| r[name]).count();
+    let on: Vec<String> = names.iter().map(|n| format!("{n} {}", count(n))).collect();
+    say(&format!(
+        "feature pairs: {} sets (seed {SEED:#x}); sets with each feature: {}\n",
+        rows.len(),
+        on.join(", ")
+    ));
+    assert!(
+        missing.is_empty(),
+        "{} combinations of two router features appear in none of the {} CI sets \
+         (feature, feature, on/off, on/off):\n{}",
+        missing.len(),
+        rows.len(),
+        missing.join("\n")
+    );
+}
+
+/// Each feature by its name in `ir::Features` (all of them, as the IR serializes them).
+fn feature_map(features: edgeroute::ir::Features) -> BTreeMap<String, bool> {
+    let serde_json::Value::Object(map) = serde_json::to_value(features).expect("serializable")
+    else {
+        panic!("features serialize as an object");
+    };
+    map.into_iter()
+        .map(|(k, v)| (k, v.as_bool().expect("a bool per feature")))
+        .collect()
+}
+
+/// Header and cookie text is Unicode; put into a new `$uri` (try_files, a rewrite target) it must
+/// name the file as nginx does, by its UTF-8 bytes: `/été.js` → `/ab-1/%C3%A9t%C3%A9.js`. The
+/// router writes one byte per char instead (`/ab-1/%E9t%E9.js`, where `€` does come out as UTF-8).
+/// Against nginx and between engines when they are installed, and on the expected path in boa.
+#[test]
+#[ignore = "router bug, reported: header/cookie text in a path is written one byte per char, not as UTF-8"]
+fn non_ascii_header_text_in_a_path_is_its_utf8_bytes() {
+    let text = "edgeroute: 1\nservers:\n  - server_name: '{id}.t.example.com'\n    root: /$id\n    locations:\n\
+                \x20     - location: /hdr/\n        try_files: [$http_x_file, /index.html]\n\
+                \x20     - location: /ck/\n        try_files: [$cookie_f, /index.html]\n\
+                \x20     - location: /rw/\n        rewrite: '^/rw/(.*)$ /x/$http_x_file last'\n\
+                \x20     - location: /x/\n";
+    let rules = valid(text).expect("valid rules");
+    let probe = |target: &str, header: bool, value: &str| {
+        let mut p = Probe::new(
+            "ab-1.t.example.com",
+            target,
+            edgeroute::model::DEFAULT_IP,
+            format!("non-ASCII text {value:?}"),
+        );
+        let pair = vec![(
+            if header { "x-file" } else { "f" }.to_owned(),
+            value.to_owned(),
+        )];
+        if header {
+            p.headers = pair;
+        } else {
+            p.cookies = pair;
+        }
+        p
+    };
+    let probes = [
+        probe("/hdr/", true, "/\u{e9}t\u{e9}.js"),
+        probe("/ck/", false, "/\u{e9}t\u{e9}.js"),
+        probe("/rw/a", true, "\u{e9}t\u{e9}.js"),
+    ];
+    let expected = [
+        "/ab-1/%C3%A9t%C3%A9.js",
+        "/ab-1/%C3%A9t%C3%A9.js",
+        "/ab-1/x/%C3%A9t%C3%A9.js",
+    ];
+    let mut diagnostics = Diagnostics::default();
+    let generated = pipeline::generate(&rules, &mut diagnostics).expect("generates");
+    let requests: Vec<Request> = probes.iter().map(Probe::request).collect();
+    let boa = engine::route_all(
+        Engine::Boa,
+        &generated.js,
+        generated.program.runtime,
+        &requests,
+    )
+    .expect("boa runs");
+    let wrong: Vec<String> = boa
+        .iter()
+        .zip(expected)
+        .filter_map(|(d, want)| match d {
+            Ok(Decision {
+                outcome: Outcome::Pass { uri, .. },
+                ..
+            }) if uri == want => None,
+            other => Some(format!("expected {want}, got {other:?}")),
+        })
+        .collect();
+    let tools = Tools::find("non-ASCII header text in a path");
+    let mut tally = Tally::default();
+    check_set(
+        "non-ASCII text",
+        &rules,
+        None,
+        &probes,
+        &tools,
+        true,
+        &mut tally,
+    );
+    tally.report("non-ASCII header text in a path", &tools);
+    assert_none(&wrong, 3, "wrong origin paths");
+    tally.assert_clean();
+}
+
 /// The suite must notice a wrong router: prefixes taken first-match in file order, and `^~`
 /// ignored. Both are run through the very comparison the suite uses.
 #[test]
@@ -297,6 +456,8 @@ struct Tally {
     agreed: usize,
     deviations: BTreeMap<&'static str, usize>,
     unrepresentable: usize,
+    /// Probes nginx cannot receive as the function does (`Probe::not_for_nginx`): engines only.
+    engines_only: usize,
     rounds: usize,
     disagreements: Vec<String>,
     /// Requests compared between boa and each other engine.
@@ -320,7 +481,7 @@ impl Tally {
         say(&format!(
             "differential [{what}]: {} rule sets ({} generated sets invalid, skipped); \
              nginx: {} probe requests compared in {} rounds: {} agree, {deviations} listed deviations \
-             ({}), {} disagreements, {} not representable on disk; \
+             ({}), {} disagreements, {} not representable on disk, {} not sendable to nginx; \
              engines boa+{}: {} requests compared, {} disagreements\n",
             self.sets,
             self.invalid_sets,
@@ -334,6 +495,7 @@ impl Tally {
             },
             self.disagreements.len(),
             self.unrepresentable,
+            self.engines_only,
             if engines.is_empty() {
                 "none".to_owned()
             } else {
@@ -471,9 +633,11 @@ fn compare_engines(
         tally.engine_compared += 1;
         if !same_decision(a, b) {
             tally.engine_disagreements.push(format!(
-                "{name}: {} from {}: boa {a:?}\n  {} {b:?}",
+                "{name}: {:?} from {:?} headers {:?} cookies {:?}: boa {a:?}\n  {} {b:?}",
                 request.url,
                 request.ip,
+                request.headers,
+                request.cookies,
                 engine.name()
             ));
         }
@@ -521,6 +685,7 @@ fn compare_with_nginx(
             return;
         }
     };
+    let boa_len = boa.len();
     for decision in boa {
         if let Ok(Decision {
             outcome: Outcome::Pass { uri, .. },
@@ -530,6 +695,13 @@ fn compare_with_nginx(
             nginx.seed(&percent_decode(uri));
         }
     }
+    // what nginx cannot receive as the function does is compared between the engines only
+    let (probes, boa): (Vec<&Probe>, Vec<&Result<Decision, RunError>>) = probes
+        .iter()
+        .zip(boa)
+        .filter(|(p, _)| p.not_for_nginx().is_none())
+        .unzip();
+    tally.engines_only += boa_len - probes.len();
     let mut answers: Vec<Answer> = Vec::new();
     for _ in 0..8 {
         tally.rounds += 1;
@@ -570,8 +742,8 @@ fn compare_with_nginx(
             Verdict::Deviation(d) => *tally.deviations.entry(deviation_name(d)).or_default() += 1,
             Verdict::Unrepresentable => tally.unrepresentable += 1,
             Verdict::Disagree(why) => tally.disagreements.push(format!(
-                "{name}: {} {}{} from {} ({}): {why}",
-                "GET", probe.host, probe.target, probe.ip, probe.why
+                "{name}: {} {:?}{:?} from {} headers {:?} cookies {:?} ({}): {why}",
+                "GET", probe.host, probe.target, probe.ip, probe.headers, probe.cookies, probe.why
             )),
         }
     }
@@ -729,17 +901,18 @@ fn deviation(
     if let Outcome::Pass { querystring, .. } = &decision.outcome
         && let Some(args) = &answer.args
     {
-        // the same query once both are percent-decoded, and the same answer with ours in place
-        let ours: Vec<String> = querystring
-            .iter()
-            .map(|(k, v)| if v.is_empty() { k.clone() } else { format!("{k}={v}") })
-            .collect();
-        let ours = ours.join("&");
+        // the same query, pair by pair in order, once both are percent-decoded (nginx's raw `&`
+        // in a value makes more pairs: equal once joined), and the same answer with ours in place
+        let joined = |pairs: &[(String, String)]| {
+            let pairs: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            pairs.join("&")
+        };
+        let ours = joined(querystring);
         let with_ours = Answer {
             args: Some(ours.clone()),
             ..answer.clone()
         };
-        if percent_decode(&ours) == percent_decode(args)
+        if percent_decode(&ours) == percent_decode(&joined(&query_pairs(args)))
             && same(&decision.outcome, &with_ours).is_ok()
         {
             return Some(Deviation::QueryEscaping);

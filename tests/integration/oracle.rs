@@ -57,6 +57,10 @@ pub struct HttpRequest {
     pub target: String,
     /// The viewer's address, sent as `X-Forwarded-For` (the realip module makes it `$remote_addr`).
     pub ip: String,
+    /// Other request headers, each sent as its own `Name: value` line.
+    pub headers: Vec<(String, String)>,
+    /// Cookies, sent as one `Cookie: a=1; b=2` header when there are any.
+    pub cookies: Vec<(String, String)>,
 }
 
 /// What nginx answered, and what its log says it looked at.
@@ -123,10 +127,22 @@ impl Nginx {
     /// Sends one request on the kept-alive connection (reconnecting when nginx closed it), reads the
     /// answer and the log lines it wrote, and creates what the files model says exists.
     pub fn ask(&mut self, request: &HttpRequest) -> Result<Answer, String> {
-        let text = format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nX-Forwarded-For: {}\r\n\r\n",
+        let mut text = format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nX-Forwarded-For: {}\r\n",
             request.target, request.host, request.ip
         );
+        for (name, value) in &request.headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !request.cookies.is_empty() {
+            let pairs: Vec<String> = request
+                .cookies
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            text.push_str(&format!("Cookie: {}\r\n", pairs.join("; ")));
+        }
+        text.push_str("\r\n");
         let mut answer = match self.exchange(text.as_bytes()) {
             Ok(answer) => answer,
             Err(_) => {

@@ -18,14 +18,31 @@ pub struct Probe {
     /// Path and query, raw, as the request line carries them.
     pub target: String,
     pub ip: String,
+    /// Request headers other than Host (names in lower case).
+    pub headers: Vec<(String, String)>,
+    pub cookies: Vec<(String, String)>,
     /// What the probe is for, for reports.
     pub why: String,
 }
 
 impl Probe {
+    /// A probe with no headers or cookies.
+    pub fn new(host: &str, target: &str, ip: &str, why: String) -> Probe {
+        Probe {
+            host: host.to_owned(),
+            target: target.to_owned(),
+            ip: ip.to_owned(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            why,
+        }
+    }
+
     pub fn request(&self) -> Request {
         let mut req = Request::get(&format!("https://{}{}", self.host, self.target));
         req.ip = self.ip.clone();
+        req.headers = self.headers.clone();
+        req.cookies = self.cookies.clone();
         req
     }
 
@@ -34,7 +51,43 @@ impl Probe {
             host: self.host.clone(),
             target: self.target.clone(),
             ip: self.ip.clone(),
+            headers: self.headers.clone(),
+            cookies: self.cookies.clone(),
         }
+    }
+
+    /// Why nginx cannot receive this request as the function does, if it cannot: a raw line break
+    /// or other control char in the Host, the request line or a header (HTTP/1.1 has no way to
+    /// carry one); a cookie value with `;` (it would be two cookies); a viewer address that is no
+    /// address at all (realip ignores it and nginx keeps the connection's own). Such probes are
+    /// compared between the engines only.
+    pub fn not_for_nginx(&self) -> Option<&'static str> {
+        let control = |s: &str| s.chars().any(|c| c.is_control());
+        if control(&self.host) {
+            return Some("a control char in the Host");
+        }
+        if control(&self.target) || self.target.contains(' ') {
+            return Some("a control char or space in the request line");
+        }
+        if self
+            .headers
+            .iter()
+            .chain(&self.cookies)
+            .any(|(n, v)| control(n) || control(v))
+        {
+            return Some("a control char in a header");
+        }
+        if self
+            .cookies
+            .iter()
+            .any(|(n, v)| v.contains(';') || n.contains(['=', ';', ' ']))
+        {
+            return Some("a cookie that one Cookie header cannot carry");
+        }
+        if self.ip.parse::<std::net::IpAddr>().is_err() {
+            return Some("a viewer address that is not an address");
+        }
+        None
     }
 }
 
@@ -44,7 +97,9 @@ pub fn probes(rules: &Rules, seed: u64, limit: usize) -> Vec<Probe> {
     let mut rng = Rng::new(seed ^ 0x5eed);
     let mut out = Vec::new();
     for case in &rules.tests {
-        if let Some(probe) = from_test_url(&case.url, &case.ip) {
+        if let Some(mut probe) = from_test_url(&case.url, &case.ip) {
+            probe.headers = case.headers.clone();
+            probe.cookies = case.cookies.clone();
             out.push(probe);
         }
     }
@@ -53,7 +108,15 @@ pub fn probes(rules: &Rules, seed: u64, limit: usize) -> Vec<Probe> {
         server_probes(server, &mut rng, &mut out);
     }
     let mut seen = std::collections::HashSet::new();
-    out.retain(|p| seen.insert((p.host.clone(), p.target.clone(), p.ip.clone())));
+    out.retain(|p| {
+        seen.insert((
+            p.host.clone(),
+            p.target.clone(),
+            p.ip.clone(),
+            p.headers.clone(),
+            p.cookies.clone(),
+        ))
+    });
     if out.len() > limit {
         let mut rest = out.split_off(fixed.min(out.len()));
         while out.len() < limit && !rest.is_empty() {
@@ -105,12 +168,12 @@ fn from_test_url(url: &str, ip: &str) -> Option<Probe> {
         Some(q) => format!("{}?{q}", parts.path),
         None => parts.path.to_owned(),
     };
-    Some(Probe {
-        host: parts.host.to_owned(),
-        target,
-        ip: ip.to_owned(),
-        why: "golden test url".to_owned(),
-    })
+    Some(Probe::new(
+        parts.host,
+        &target,
+        ip,
+        "golden test url".to_owned(),
+    ))
 }
 
 fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
@@ -120,22 +183,21 @@ fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
     };
     let server_ip = allowed_ip(server.block.access.as_deref());
     let push = |out: &mut Vec<Probe>, target: String, ip: &str, why: String| {
-        out.push(Probe {
-            host: host.clone(),
-            target,
-            ip: ip.to_owned(),
-            why,
-        });
+        out.push(Probe::new(&host, &target, ip, why));
     };
     for h in valid.iter().chain(&invalid) {
-        out.push(Probe {
-            host: h.clone(),
-            target: "/a.js".to_owned(),
-            ip: server_ip.clone(),
-            why: format!("host `{}`", server.label),
-        });
+        out.push(Probe::new(
+            h,
+            "/a.js",
+            &server_ip,
+            format!("host `{}`", server.label),
+        ));
     }
     let mut base = Vec::new();
+    // each location's first path and the list that guards it, for the viewer and data probes
+    let mut guarded: Vec<(String, Option<&[AccessEntry]>)> = Vec::new();
+    let mut crossing = Vec::new();
+    let mut data_paths = Vec::new();
     for location in &server.locations {
         let effective = location
             .block
@@ -164,12 +226,24 @@ fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
                 format!("denied at `{}`", location.text),
             );
         }
+        if let Some(path) = paths.first() {
+            guarded.push((path.clone(), effective.map(Vec::as_slice)));
+            data_paths.push((path.clone(), ip.clone()));
+        }
+        for path in crossing_paths(&location.kind, &location.block, rng) {
+            crossing.push((path, ip.clone(), format!("`{}`", location.text)));
+        }
         for path in rewrite_paths(&location.block, rng) {
+            data_paths.push((path.clone(), ip.clone()));
             push(out, path, &ip, format!("rewrite in `{}`", location.text));
         }
     }
     for path in rewrite_paths(&server.block, rng) {
+        data_paths.push((path.clone(), server_ip.clone()));
         push(out, path, &server_ip, "server rewrite".to_owned());
+    }
+    for path in crossing_rewrite_paths(&server.block, rng) {
+        crossing.push((path, server_ip.clone(), "the server's rewrite".to_owned()));
     }
     let first = base.first().cloned().unwrap_or_else(|| "/a.js".to_owned());
     for (target, why) in normalization(&first) {
@@ -184,6 +258,230 @@ fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
             "query".to_owned(),
         );
     }
+    viewer_probes(&host, &guarded, &first, rng, out);
+    host_probes(&host, &first, &server_ip, out);
+    for (path, ip) in &data_paths {
+        let data = &DATA[rng.below(DATA.len() - 1)];
+        out.push(data.probe(&host, path, ip, format!("{} at {path}", data.why)));
+    }
+    let across = DATA.last().expect("listed");
+    for (path, ip, at) in crossing {
+        push(
+            out,
+            path.clone(),
+            &ip,
+            format!("the tenant boundary at {at}"),
+        );
+        out.push(across.probe(&host, &path, &ip, format!("{} at {at}", across.why)));
+    }
+    if let Some((path, ip)) = data_paths.first() {
+        out.push(across.probe(&host, path, ip, across.why.to_owned()));
+    }
+}
+
+/// Request data for probes (issue 13): header, cookie and query values with `&`, `;`, `=`, `+`,
+/// `#`, spaces and non-ASCII, as rewrite targets' query strings and try_files candidates
+/// (`$http_user_agent`, `$cookie_sid`, `$arg_f`, `$http_x_file`, `$cookie_f`) take them. The last
+/// one names another tenant (`-2/secret.js` after a param).
+struct Data {
+    why: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    cookies: &'static [(&'static str, &'static str)],
+    query: &'static str,
+}
+
+const DATA: &[Data] = &[
+    Data {
+        why: "request data with `&` and `=`",
+        headers: &[("user-agent", "x&admin=1"), ("x-file", "/a.js")],
+        cookies: &[("sid", "s&admin=1"), ("f", "/c.js")],
+        query: "f=/b.js&q=x%26y",
+    },
+    Data {
+        why: "a browser's User-Agent",
+        headers: &[(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+        )],
+        cookies: &[("sid", "a b+c"), ("f", "/d e.js")],
+        query: "f=/caf%C3%A9.js&q=a+b;c",
+    },
+    Data {
+        why: "non-ASCII request data",
+        headers: &[
+            ("user-agent", "caf\u{e9} \u{20ac} #1"),
+            // not a non-ASCII x-file yet: the router writes header text put into a path as
+            // one byte per char (`/été.js` → `/%E9t%E9.js`, nginx `/%C3%A9t%C3%A9.js`); see
+            // the ignored `non_ascii_header_text_in_a_path_is_its_utf8_bytes`
+            ("x-file", "/n.js"),
+        ],
+        cookies: &[("sid", "\u{e9}t\u{e9} x"), ("f", "/z.js")],
+        query: "q=%E2%82%AC&f=/%C3%A9.js",
+    },
+    Data {
+        why: "request data with `;` and `#`",
+        headers: &[("user-agent", "a;b#c"), ("x-file", "/x;y.js")],
+        cookies: &[("sid", "k#1"), ("f", "/f#g.js")],
+        query: "f=/u;v.js&q=%23",
+    },
+    Data {
+        why: "request data naming another tenant",
+        headers: &[("user-agent", "x"), ("x-file", "-2/secret.js")],
+        cookies: &[("sid", "x"), ("f", "-2/secret.js")],
+        query: "f=-2/secret.js",
+    },
+];
+
+impl Data {
+    fn probe(&self, host: &str, path: &str, ip: &str, why: String) -> Probe {
+        let target = match path.split_once('?') {
+            Some(_) => format!("{path}&{}", self.query),
+            None => format!("{path}?{}", self.query),
+        };
+        let own = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        Probe {
+            headers: own(self.headers),
+            cookies: own(self.cookies),
+            ..Probe::new(host, &target, ip, why)
+        }
+    }
+}
+
+/// Paths that make a location's own path, capture or rest start with `-2/`: after a param in
+/// root or alias (`alias: /$id` on `/files/`, `/$id$1`), they would name tenant `ID-2`.
+fn crossing_paths(kind: &LocationKind, block: &Block, rng: &mut Rng) -> Vec<String> {
+    let mut out = match kind {
+        LocationKind::Prefix { path, .. } if path != "/" => vec![format!("{path}-2/secret.js")],
+        LocationKind::Regex(regex) => crossing_samples(regex, rng),
+        _ => Vec::new(),
+    };
+    out.extend(crossing_rewrite_paths(block, rng));
+    out
+}
+
+fn crossing_rewrite_paths(block: &Block, rng: &mut Rng) -> Vec<String> {
+    block
+        .rewrites
+        .iter()
+        .filter_map(|r| r.regex.as_ref())
+        .flat_map(|regex| crossing_samples(regex, rng))
+        .collect()
+}
+
+/// A sample of the regex with `-2/secret.js` after it (or after its last `/`) that still matches.
+fn crossing_samples(regex: &Regex, rng: &mut Rng) -> Vec<String> {
+    let mut out = Vec::new();
+    for sample in regex_samples(regex, rng, 2) {
+        let sample = if sample.starts_with('/') {
+            sample
+        } else {
+            format!("/{sample}")
+        };
+        let cut = &sample[..sample.rfind('/').map_or(0, |i| i + 1)];
+        for path in [
+            format!("{sample}-2/secret.js"),
+            format!("{cut}-2/secret.js"),
+        ] {
+            if path_ok(&path) && matches(regex, &path) && !out.contains(&path) {
+                out.push(encode(&path));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Each textual form of an address (rules.md "Safety": every IPv4-mapped form is IPv4): for IPv4,
+/// `::ffff:a.b.c.d`, `::ffff:hhhh:hhhh`, `0:0:0:0:0:ffff:a.b.c.d`, upper case and uncompressed;
+/// for IPv6, uncompressed and upper case.
+pub fn address_forms(ip: &str) -> Vec<String> {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let [a, b, c, d] = v4.octets();
+            let hi = u16::from_be_bytes([a, b]);
+            let lo = u16::from_be_bytes([c, d]);
+            vec![
+                format!("::ffff:{v4}"),
+                format!("::ffff:{hi:x}:{lo:x}"),
+                format!("0:0:0:0:0:ffff:{v4}"),
+                format!("::FFFF:{hi:X}:{lo:X}"),
+                format!("0000:0000:0000:0000:0000:FFFF:{hi:04X}:{lo:04X}"),
+            ]
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let groups = v6.segments().map(|g| format!("{g:04x}"));
+            vec![groups.join(":"), v6.to_string().to_ascii_uppercase()]
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// For each guarded location: two forms of an address its list admits and two of one it denies;
+/// and one junk viewer address of 300 chars (compared between engines only).
+fn viewer_probes(
+    host: &str,
+    guarded: &[(String, Option<&[AccessEntry]>)],
+    first: &str,
+    rng: &mut Rng,
+    out: &mut Vec<Probe>,
+) {
+    for (path, list) in guarded.iter().filter(|(_, l)| l.is_some()) {
+        for ip in [allowed_ip(*list), denied_ip(*list)] {
+            let mut forms = address_forms(&ip);
+            for _ in 0..2.min(forms.len()) {
+                let form = forms.swap_remove(rng.below(forms.len()));
+                out.push(Probe::new(
+                    host,
+                    path,
+                    &form,
+                    format!("viewer {form} ({ip})"),
+                ));
+            }
+        }
+    }
+    let junk = "1.2.3.4:".repeat(38)[..300].to_owned();
+    out.push(Probe::new(
+        host,
+        first,
+        &junk,
+        "a junk viewer address".to_owned(),
+    ));
+}
+
+/// Host forms no engine may read differently (rules.md "Safety"): a final newline, `ſ` (U+017F)
+/// and the Kelvin sign (U+212A), which Unicode case folding makes `s` and `k`, `%2e%2e`, upper
+/// case; and a path ending in a newline.
+fn host_probes(host: &str, first: &str, ip: &str, out: &mut Vec<Probe>) {
+    let swap = |from: char, to: char| match host.find(from) {
+        Some(i) => format!("{}{to}{}", &host[..i], &host[i + 1..]),
+        None => format!("{to}{host}"),
+    };
+    for (h, why) in [
+        (format!("{host}\n"), "a Host ending in a newline"),
+        (swap('s', '\u{17f}'), "a Host with `ſ`"),
+        (swap('k', '\u{212a}'), "a Host with the Kelvin sign"),
+        (format!("%2e%2e.{host}"), "a Host with `%2e%2e`"),
+        (host.to_ascii_uppercase(), "an upper-case Host"),
+    ] {
+        out.push(Probe::new(&h, first, ip, why.to_owned()));
+    }
+    out.push(Probe::new(
+        host,
+        &format!("{first}\n"),
+        ip,
+        "a path ending in a newline".to_owned(),
+    ));
+    out.push(Probe::new(
+        host,
+        &format!("{first}%0A"),
+        ip,
+        "a path ending in %0A".to_owned(),
+    ));
 }
 
 /// Hosts that should reach the server (first: the one the path probes use), and hosts made
