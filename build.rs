@@ -23,22 +23,17 @@ fn git_commit() -> Option<String> {
     if !same_dir(Path::new(&top), &manifest_dir) {
         return None; // a crate inside someone else's repository: that commit is not ours
     }
-    // Build again when HEAD moves: a commit moves the branch, a checkout moves HEAD.
-    for file in ["HEAD", "packed-refs"] {
+    // Build again when HEAD moves: a commit moves the branch, a checkout moves HEAD. Only files that
+    // exist are named (cargo would take a missing one as changed on every build).
+    let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+    watched.extend(git(&manifest_dir, &["symbolic-ref", "-q", "HEAD"]));
+    for file in &watched {
         if let Some(path) = git(&manifest_dir, &["rev-parse", "--git-path", file]) {
-            println!(
-                "cargo:rerun-if-changed={}",
-                manifest_dir.join(path).display()
-            );
+            let path = manifest_dir.join(path);
+            if path.exists() {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
         }
-    }
-    if let Some(branch) = git(&manifest_dir, &["symbolic-ref", "-q", "HEAD"])
-        && let Some(path) = git(&manifest_dir, &["rev-parse", "--git-path", &branch])
-    {
-        println!(
-            "cargo:rerun-if-changed={}",
-            manifest_dir.join(path).display()
-        );
     }
     let commit = git(&manifest_dir, &["rev-parse", "--short", "HEAD"])?;
     commit
