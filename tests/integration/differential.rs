@@ -458,6 +458,8 @@ struct Tally {
     unrepresentable: usize,
     /// Probes nginx cannot receive as the function does (`Probe::not_for_nginx`): engines only.
     engines_only: usize,
+    /// Function answers checked against rules.md "Safety" on their own ([`unsafe_answer`]).
+    safety_checked: usize,
     rounds: usize,
     disagreements: Vec<String>,
     /// Requests compared between boa and each other engine.
@@ -482,6 +484,7 @@ impl Tally {
             "differential [{what}]: {} rule sets ({} generated sets invalid, skipped); \
              nginx: {} probe requests compared in {} rounds: {} agree, {deviations} listed deviations \
              ({}), {} disagreements, {} not representable on disk, {} not sendable to nginx; \
+             {} answers checked against the safety rules; \
              engines boa+{}: {} requests compared, {} disagreements\n",
             self.sets,
             self.invalid_sets,
@@ -496,6 +499,7 @@ impl Tally {
             self.disagreements.len(),
             self.unrepresentable,
             self.engines_only,
+            self.safety_checked,
             if engines.is_empty() {
                 "none".to_owned()
             } else {
@@ -605,6 +609,25 @@ fn check_set(
     let program = generated.program;
     let requests: Vec<Request> = probes.iter().map(Probe::request).collect();
     let boa = engine::route_all(Engine::Boa, &js, program.runtime, &requests).expect("boa runs");
+    for (probe, decision) in probes.iter().zip(&boa) {
+        if let Ok(decision) = decision {
+            tally.safety_checked += 1;
+            if let Some(why) = unsafe_answer(probe, decision, rules) {
+                tally.disagreements.push(format!(
+                    "{name}: {:?}{:?} from {} headers {:?} cookies {:?} ({}): rules.md Safety: \
+                     {why}: {:?}\n  trace: {}",
+                    probe.host,
+                    probe.target,
+                    probe.ip,
+                    probe.headers,
+                    probe.cookies,
+                    probe.why,
+                    decision.outcome,
+                    serde_json::Value::Array(decision.trace.clone())
+                ));
+            }
+        }
+    }
     if engines {
         for (engine, on) in [(Engine::Njs, tools.njs), (Engine::Node, tools.node)] {
             if on {
@@ -723,10 +746,13 @@ fn compare_with_nginx(
         let verdict = verdict(probe, decision, answer, rules, program);
         if verbose {
             say(&format!(
-                "{name}: {} {} from {}: {} | function {:?} | nginx {}\n",
+                "{name}: {:?} {:?} from {} ({}; headers {:?} cookies {:?}): {} | function {:?} | nginx {}\n",
                 probe.host,
                 probe.target,
                 probe.ip,
+                probe.why,
+                probe.headers,
+                probe.cookies,
                 match &verdict {
                     Verdict::Agree => "agree".to_owned(),
                     Verdict::Deviation(d) => deviation_name(*d).to_owned(),
@@ -953,6 +979,70 @@ fn escape_non_ascii(text: &str) -> String {
         }
     }
     out
+}
+
+/// rules.md "Safety", on the function's own answer: nginx shares the faults these rules exclude
+/// (it concatenates across the tenant boundary, writes request data raw into query strings,
+/// accepts any Host byte), so agreeing with it proves nothing here. The probes mark what they
+/// test: `-2/secret.js` after a tenant's own name, `admin=1` inside a header or cookie value.
+fn unsafe_answer(probe: &Probe, decision: &Decision, rules: &Rules) -> Option<&'static str> {
+    let control = |s: &str| s.chars().any(|c| c.is_control());
+    let refused = has_bad_host_char(probe) || control(&probe.host) || control(&probe.target);
+    match &decision.outcome {
+        Outcome::Answer { status: 400, .. } => None,
+        _ if refused => Some("a Host or request line it refuses was not answered 400"),
+        Outcome::Answer { .. } => None,
+        Outcome::Pass {
+            uri, querystring, ..
+        } => {
+            let own_query = probe.target.split_once('?').map_or("", |(_, q)| q);
+            let pairs = query_pairs(own_query);
+            if querystring
+                .iter()
+                .any(|(k, _)| k == "admin" && !pairs.iter().any(|(o, _)| o == "admin"))
+            {
+                return Some("request data added a pair to the query string");
+            }
+            if querystring
+                .iter()
+                .flat_map(|(k, v)| k.chars().chain(v.chars()))
+                .any(|c| !c.is_ascii_graphic() || c == '#')
+            {
+                return Some("a query string with a raw space, `#`, control or non-ASCII char");
+            }
+            // the host's first label is a tenant when a name with params matched it
+            let server = decision.server.and_then(|s| rules.servers.get(s));
+            let host = probe.host.to_ascii_lowercase();
+            let by_params = server.is_some_and(|s| {
+                s.names.iter().any(|n| match n {
+                    ServerName::Pattern { regex, params, .. } => {
+                        params.iter().any(|p| p.name.is_some()) && probes::matches(regex, &host)
+                    }
+                    _ => false,
+                })
+            });
+            let tenant = if by_params {
+                host.split(['.', ':']).next().unwrap_or_default()
+            } else {
+                ""
+            };
+            let path = String::from_utf8_lossy(&percent_decode(uri)).into_owned();
+            let sent = |s: &str| s.contains("-2/secret");
+            let crossing = sent(&probe.target)
+                || probe
+                    .headers
+                    .iter()
+                    .chain(&probe.cookies)
+                    .any(|(_, v)| sent(v));
+            if crossing
+                && !tenant.is_empty()
+                && path.split('/').any(|seg| seg == format!("{tenant}-2"))
+            {
+                return Some("the origin path crossed into another tenant's prefix");
+            }
+            None
+        }
+    }
 }
 
 /// A Host char rules.md refuses (400) that nginx accepts.

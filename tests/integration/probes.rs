@@ -4,7 +4,8 @@
 
 use edgeroute::event::Request;
 use edgeroute::model::{
-    AccessEntry, Block, DEFAULT_IP, LocationKind, Regex, Rules, Server, ServerName,
+    AccessEntry, Block, DEFAULT_IP, LocationKind, Part, Regex, Rules, Server, ServerName, Value,
+    Var,
 };
 
 use crate::oracle::HttpRequest;
@@ -103,20 +104,36 @@ pub fn probes(rules: &Rules, seed: u64, limit: usize) -> Vec<Probe> {
             out.push(probe);
         }
     }
-    let fixed = out.len();
+    // probes for the blocks that read request data or put it after a param: kept like the
+    // golden URLs (at most a quarter of `limit`), so every set that has such a rule runs it
+    let mut keep = Vec::new();
+    let mut rest = Vec::new();
     for server in &rules.servers {
-        server_probes(server, &mut rng, &mut out);
+        server_probes(server, &mut rng, &mut rest, &mut keep);
     }
+    while keep.len() > limit / 4 {
+        let i = rng.below(keep.len());
+        rest.push(keep.swap_remove(i));
+    }
+    let fixed = out.len() + keep.len();
+    out.extend(keep);
+    out.extend(rest);
     let mut seen = std::collections::HashSet::new();
+    let mut kept = 0;
+    let mut index = 0;
     out.retain(|p| {
-        seen.insert((
+        let new = seen.insert((
             p.host.clone(),
             p.target.clone(),
             p.ip.clone(),
             p.headers.clone(),
             p.cookies.clone(),
-        ))
+        ));
+        kept += usize::from(new && index < fixed);
+        index += 1;
+        new
     });
+    let fixed = kept;
     if out.len() > limit {
         let mut rest = out.split_off(fixed.min(out.len()));
         while out.len() < limit && !rest.is_empty() {
@@ -176,9 +193,55 @@ fn from_test_url(url: &str, ip: &str) -> Option<Probe> {
     ))
 }
 
-fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
+/// Whether a value of the block reads request data (`$http_*`, `$cookie_*`, `$arg_*`, `$args`,
+/// `$request_uri`) or could cross the tenant boundary (a param followed by a variable or ending
+/// an alias, a value that starts with a capture).
+fn reads_request(block: &Block) -> bool {
+    let mut values: Vec<&Value> = Vec::new();
+    values.extend(&block.root);
+    values.extend(&block.alias);
+    values.extend(block.headers.iter().flatten().map(|(_, v)| v));
+    for rule in &block.rewrites {
+        values.push(&rule.path);
+        values.extend(rule.query.as_ref().map(|q| &q.value));
+    }
+    values.extend(block.ret.iter().filter_map(|r| r.value.as_ref()));
+    values.extend(
+        block
+            .try_files
+            .iter()
+            .flat_map(|t| t.candidates.iter().map(|c| &c.value)),
+    );
+    values.iter().any(|v| {
+        let request = v.parts.iter().any(|p| {
+            matches!(
+                p,
+                Part::Var(
+                    Var::Http(_) | Var::Cookie(_) | Var::Arg(_) | Var::Args | Var::RequestUri
+                )
+            )
+        });
+        let param_then = v
+            .parts
+            .windows(2)
+            .any(|w| matches!(w, [Part::Var(Var::Param(_)), Part::Var(_)]))
+            || matches!(v.parts.last(), Some(Part::Var(Var::Param(_))));
+        let starts = matches!(
+            v.parts.first(),
+            Some(Part::Var(Var::Capture(_) | Var::Named(_)))
+        );
+        request || param_then || starts
+    })
+}
+
+fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>, keep: &mut Vec<Probe>) {
     let (valid, invalid) = hosts(server, rng);
-    let Some(host) = valid.first().cloned() else {
+    // the path probes' host: one that sets every param the server declares, when there is one
+    let host = valid
+        .iter()
+        .find(|h| sets_every_param(server, h))
+        .or(valid.first());
+    let Some(host) = host.cloned() else {
         return;
     };
     let server_ip = allowed_ip(server.block.access.as_deref());
@@ -226,24 +289,27 @@ fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
                 format!("denied at `{}`", location.text),
             );
         }
+        let reads = reads_request(&location.block) || reads_request(&server.block);
         if let Some(path) = paths.first() {
             guarded.push((path.clone(), effective.map(Vec::as_slice)));
-            data_paths.push((path.clone(), ip.clone()));
+            data_paths.push((path.clone(), ip.clone(), reads));
         }
         for path in crossing_paths(&location.kind, &location.block, rng) {
-            crossing.push((path, ip.clone(), format!("`{}`", location.text)));
+            crossing.push((path, ip.clone(), format!("`{}`", location.text), reads));
         }
         for path in rewrite_paths(&location.block, rng) {
-            data_paths.push((path.clone(), ip.clone()));
+            data_paths.push((path.clone(), ip.clone(), reads));
             push(out, path, &ip, format!("rewrite in `{}`", location.text));
         }
     }
+    let reads = reads_request(&server.block);
     for path in rewrite_paths(&server.block, rng) {
-        data_paths.push((path.clone(), server_ip.clone()));
+        data_paths.push((path.clone(), server_ip.clone(), reads));
         push(out, path, &server_ip, "server rewrite".to_owned());
     }
     for path in crossing_rewrite_paths(&server.block, rng) {
-        crossing.push((path, server_ip.clone(), "the server's rewrite".to_owned()));
+        let at = "the server's rewrite".to_owned();
+        crossing.push((path, server_ip.clone(), at, reads));
     }
     let first = base.first().cloned().unwrap_or_else(|| "/a.js".to_owned());
     for (target, why) in normalization(&first) {
@@ -260,22 +326,22 @@ fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>) {
     }
     viewer_probes(&host, &guarded, &first, rng, out);
     host_probes(&host, &first, &server_ip, out);
-    for (path, ip) in &data_paths {
+    let lists = [out, keep];
+    for (path, ip, reads) in &data_paths {
         let data = &DATA[rng.below(DATA.len() - 1)];
-        out.push(data.probe(&host, path, ip, format!("{} at {path}", data.why)));
+        let probe = data.probe(&host, path, ip, format!("{} at {path}", data.why));
+        lists[usize::from(*reads)].push(probe);
     }
     let across = DATA.last().expect("listed");
-    for (path, ip, at) in crossing {
-        push(
-            out,
-            path.clone(),
-            &ip,
-            format!("the tenant boundary at {at}"),
-        );
-        out.push(across.probe(&host, &path, &ip, format!("{} at {at}", across.why)));
+    for (path, ip, at, reads) in crossing {
+        let plain = Probe::new(&host, &path, &ip, format!("the tenant boundary at {at}"));
+        let probe = across.probe(&host, &path, &ip, format!("{} at {at}", across.why));
+        lists[usize::from(reads)].push(plain);
+        lists[usize::from(reads)].push(probe);
     }
-    if let Some((path, ip)) = data_paths.first() {
-        out.push(across.probe(&host, path, ip, across.why.to_owned()));
+    if let Some((path, ip, reads)) = data_paths.first() {
+        let probe = across.probe(&host, path, ip, across.why.to_owned());
+        lists[usize::from(*reads)].push(probe);
     }
 }
 
@@ -482,6 +548,33 @@ fn host_probes(host: &str, first: &str, ip: &str, out: &mut Vec<Probe>) {
         ip,
         "a path ending in %0A".to_owned(),
     ));
+}
+
+/// Whether the server's first name that matches `host` (exact names first) sets every param the
+/// server declares.
+fn sets_every_param(server: &Server, host: &str) -> bool {
+    let declared: Vec<&str> = server
+        .names
+        .iter()
+        .flat_map(|n| match n {
+            ServerName::Pattern { params, .. } => {
+                params.iter().filter_map(|p| p.name.as_deref()).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    let exact = server
+        .names
+        .iter()
+        .any(|n| matches!(n, ServerName::Exact(e) if e.eq_ignore_ascii_case(host)));
+    let set: Vec<&str> = match server.names.iter().find_map(|n| match n {
+        ServerName::Pattern { regex, params, .. } if !exact && matches(regex, host) => Some(params),
+        _ => None,
+    }) {
+        Some(params) => params.iter().filter_map(|p| p.name.as_deref()).collect(),
+        None => Vec::new(),
+    };
+    declared.iter().all(|d| set.contains(d))
 }
 
 /// Hosts that should reach the server (first: the one the path probes use), and hosts made

@@ -360,7 +360,12 @@ impl Gen<'_> {
                 .as_deref()
                 .map(|p| p.trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| format!("/{seg}"));
-            let rule = match self.rng.below(12) {
+            // the request-data rules (8, 9, 10) twice as often as the others
+            let pick = match self.rng.below(15) {
+                12..=14 => self.rng.below(3) + 8,
+                n => n,
+            };
+            let rule = match pick {
                 0 => format!(r"^{s}/(.*)$ /{seg2}/$1 last"),
                 1 => r"^(.*)/old/(.*)$ $1/new/$2 permanent".to_owned(),
                 2 => format!(r"^{s}/(?<rest>.*)$ /moved/$rest redirect"),
@@ -371,7 +376,9 @@ impl Gen<'_> {
                 7 => format!(r"^{s}/(.*)$ /{seg2}/$1?via=rw&x=$1 last"),
                 // request data first in the new $uri, and in query strings
                 8 => format!(r"^{s}/(.*)$ $1 last"),
-                9 => format!(r"^{s}/h/(.*)$ /{seg2}/x.js?ua=$http_user_agent&c=$cookie_sid last"),
+                9 => format!(
+                    r"^{s}/h/(.*)$ /{seg2}/$1.js?ua=$http_user_agent&c=$cookie_sid&x=$1 break"
+                ),
                 10 => format!(r"^{s}/q/(.*)$ /{seg2}/$1?f=$arg_f&ua=$http_user_agent redirect"),
                 _ => {
                     target_form = true;
