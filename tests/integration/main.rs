@@ -14,5 +14,6 @@ mod newcomer;
 mod oracle;
 mod probes;
 mod promises;
+mod request_fuzz;
 mod review;
 mod rulegen;
