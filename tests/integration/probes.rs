@@ -1,6 +1,11 @@
 //! Probe requests derived from a rule set: hosts for every server-name pattern (valid and invalid
 //! params), paths for every location (each prefix and its boundaries, each exact path, regex
-//! samples that match and that do not), samples for rewrite regexes, and normalization cases.
+//! samples that match and that do not), samples for rewrite regexes, and normalization cases;
+//! and the request forms of issue 13: viewers in every IPv4-mapped and uncompressed form and a
+//! junk one, hosts with a final newline, `ſ`, the Kelvin sign or `%2e%2e`, header, cookie and
+//! query values with `&`, `;`, `#`, spaces and non-ASCII, and paths and values that would name
+//! another tenant (`-2/secret.js` after a param). What nginx cannot receive as the function does
+//! is marked ([`Probe::not_for_nginx`]) and compared between the engines only.
 
 use edgeroute::event::Request;
 use edgeroute::model::{
@@ -531,6 +536,14 @@ fn host_probes(host: &str, first: &str, ip: &str, out: &mut Vec<Probe>) {
         (format!("{host}\n"), "a Host ending in a newline"),
         (swap('s', '\u{17f}'), "a Host with `ſ`"),
         (swap('k', '\u{212a}'), "a Host with the Kelvin sign"),
+        (
+            format!("\u{17f}{host}"),
+            "a Host whose first label starts with `ſ`",
+        ),
+        (
+            format!("\u{212a}{host}"),
+            "a Host whose first label starts with the Kelvin sign",
+        ),
         (format!("%2e%2e.{host}"), "a Host with `%2e%2e`"),
         (host.to_ascii_uppercase(), "an upper-case Host"),
     ] {
