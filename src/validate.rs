@@ -969,13 +969,12 @@ fn host_pattern_problem(name: &str) -> Option<Problem> {
             return bad(offset, "an empty label (`..`)");
         }
         if label.contains('{') || label.contains('}') {
-            let whole = label.starts_with('{')
-                && label.ends_with('}')
-                && label.matches('{').count() == 1
-                && label.matches('}').count() == 1;
-            let inner = &label[1.min(label.len())..label.len().saturating_sub(1)];
-            if !whole
-                || inner.is_empty()
+            // Not `{…}` (a lone `}` or `{`, say): no name inside, which the checks below reject.
+            let inner = label
+                .strip_prefix('{')
+                .and_then(|l| l.strip_suffix('}'))
+                .unwrap_or("");
+            if inner.is_empty()
                 || !inner
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_')
