@@ -30,6 +30,8 @@ pub mod event;
 pub mod expect;
 pub mod explain;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod golden;
 pub mod ir;
 pub mod model;
