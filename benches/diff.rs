@@ -5,13 +5,15 @@
 //! prefix and two swapped regexes; both are far over the 10 KB budget (200 locations), which `diff`
 //! reports in its size line and otherwise ignores.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a bench program prints its figures
+
+mod common;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use edgeroute::changes::{self, Side};
-use edgeroute::diagnostic::Diagnostics;
-use edgeroute::pipeline;
+use edgeroute::review::semantic_diff::{self, Side};
 
 const LOCATIONS: usize = 200;
 const RUNS: usize = 7;
@@ -24,9 +26,9 @@ fn main() {
     let mut summary = String::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let (a, b) = (load(&old), load(&new));
-        let (ga, gb) = (generate(&a), generate(&b));
-        let report = changes::compare(
+        let (a, b) = (common::load(&old), common::load(&new));
+        let (ga, gb) = (common::generate(&a), common::generate(&b));
+        let report = semantic_diff::compare(
             &Side {
                 rules: &a,
                 generated: &ga,
@@ -47,7 +49,7 @@ fn main() {
     }
     println!(
         "diff of two {LOCATIONS}-rule files, in process: median {:.0} ms ({summary}; target < {TARGET_MS:.0} ms)",
-        ms(median(&mut times))
+        common::ms(common::median_duration(&mut times))
     );
 
     let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/edgeroute");
@@ -79,7 +81,7 @@ fn main() {
     }
     println!(
         "diff of two {LOCATIONS}-rule files, whole process: median {:.0} ms",
-        ms(median(&mut times))
+        common::ms(common::median_duration(&mut times))
     );
 }
 
@@ -119,23 +121,4 @@ fn rules(changed: bool) -> String {
     }
     out.push_str("tests:\n  - url: https://pr-1.preview.example.com/p0/\n    uri: /pr-1/site/p0/index.html\n");
     out
-}
-
-fn load(text: &str) -> edgeroute::model::Rules {
-    pipeline::load_bytes("rules.yaml", text.as_bytes().to_vec())
-        .rules
-        .expect("valid rules")
-}
-
-fn generate(rules: &edgeroute::model::Rules) -> pipeline::Generated {
-    pipeline::generate(rules, &mut Diagnostics::default()).expect("generate")
-}
-
-fn median(times: &mut [Duration]) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -10,6 +10,10 @@
 //! 2. Runs them with `golden::run` (one boa context for the file) and prints cases per second.
 //! 3. Spawns `target/release/edgeroute check` on the example and prints the median wall time.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a bench program prints its figures
+
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -23,7 +27,7 @@ use edgeroute::source::SourceFile;
 
 /// Golden cases in the generated file.
 const CASES: usize = 10_000;
-/// Cases per generated cases file: a rules or cases file is at most 1 MiB (src/yaml.rs).
+/// Cases per generated cases file: a rules or cases file is at most 1 MiB (src/read/yaml.rs).
 const CASES_PER_FILE: usize = 2_000;
 /// Timed golden runs over the 10,000 cases; the best and the median are printed.
 const GOLDEN_RUNS: usize = 5;
@@ -81,12 +85,12 @@ fn golden_throughput(root: &Path) {
     println!(
         "golden: {CASES} cases, {} bytes of JavaScript; YAML read + compile + generate {:.1} ms",
         js.js.len(),
-        ms(prepared)
+        common::ms(prepared)
     );
     println!(
         "golden: median {:.0} cases/s ({:.1} ms, {:.2} µs/case), best {:.0} cases/s; target ≥ {TARGET_CASES_PER_SECOND:.0}",
         per_second(median),
-        ms(median),
+        common::ms(median),
         median.as_secs_f64() * 1e6 / CASES as f64,
         per_second(best),
     );
@@ -113,9 +117,9 @@ fn process_time(root: &Path) {
     println!(
         "process: `{} check {EXAMPLE}`: median {:.1} ms, min {:.1} ms, max {:.1} ms over {PROCESS_RUNS} runs; target ≤ {TARGET_PROCESS_MS:.0} ms",
         binary.display(),
-        ms(times[PROCESS_RUNS / 2]),
-        ms(times[0]),
-        ms(times[PROCESS_RUNS - 1]),
+        common::ms(times[PROCESS_RUNS / 2]),
+        common::ms(times[0]),
+        common::ms(times[PROCESS_RUNS - 1]),
     );
 }
 
@@ -205,10 +209,6 @@ fn case(i: usize) -> String {
             &format!("{base}/{sub}/index.html"),
         ),
     }
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e3
 }
 
 fn cores() -> usize {

@@ -7,14 +7,15 @@
 //! Every request is first checked in both engines: no exception, a valid answer (a response with a
 //! status, or the request with a `uri` starting with `/`), the same answer in njs and node.
 //! Timing: a fresh process per request kind and round; it times building the events alone, then
-//! building them and calling `handler`, and takes median(handler) − median(events) over the rounds.
+//! building them and calling `handler`, and takes common::median(handler) − common::median(events) over the rounds.
 
-use std::path::Path;
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a bench program prints its figures
+
+mod common;
+
 use std::process::Command;
 
-use edgeroute::diagnostic::Diagnostics;
-use edgeroute::engine::Engine;
-use edgeroute::pipeline;
+use edgeroute::harness::engines::Engine;
 
 const TARGET_RATIO: f64 = 10.0;
 const TARGET_BYTES: f64 = 1_048_576.0;
@@ -201,7 +202,6 @@ struct Figure {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("tempdir");
     let engines: Vec<(Engine, std::path::PathBuf)> = [Engine::Njs, Engine::Node]
         .into_iter()
@@ -219,12 +219,11 @@ fn main() {
     let mut worst: Vec<(String, f64)> = Vec::new();
     let mut all_ok = true;
     for (file, host, path) in SETS {
-        let loaded = pipeline::load(&root.join(file)).expect("read the rule set");
-        let rules = loaded.rules.expect("valid rules");
-        let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
+        let rules = common::load_file(file);
+        let generated = common::generate(&rules);
         let (host, path) = if host.is_empty() {
             let url = &rules.tests[0].url;
-            let parts = edgeroute::event::split_url(url).expect("a test url");
+            let parts = edgeroute::harness::event::split_url(url).expect("a test url");
             (parts.host.to_owned(), parts.path.to_owned())
         } else {
             (host.to_owned(), path.to_owned())
@@ -265,7 +264,7 @@ fn main() {
                         events.push(v["events"].as_f64().unwrap_or(0.0));
                         calls.push(v["calls"].as_f64().unwrap_or(0.0));
                     }
-                    let net = (median(calls) - median(events)) * 1000.0 / n as f64;
+                    let net = (common::median(calls) - common::median(events)) * 1000.0 / n as f64;
                     Figure { answer, net_us: net.max(0.0), memory }
                 })
                 .collect();
@@ -345,9 +344,4 @@ fn main() {
         "valid answers, engines agree, ≤ 1 MB in njs: {}",
         if all_ok { "yes" } else { "NO" }
     );
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }

@@ -13,18 +13,21 @@
 //! Timing: njs never collects garbage within a script (its heap grows by 15–25 KB per request), so
 //! each round is a fresh process. For each function in turn (the order rotates per round) it times
 //! building the events alone, then building them and calling `handler`, over fixed request counts
-//! with `Date.now()` (njs has nothing finer); the figure is median(handler) − median(events) over
+//! with `Date.now()` (njs has nothing finer); the figure is common::median(handler) − common::median(events) over
 //! the rounds, per request. node, when present, runs the same scripts; without njs or node the
 //! figures that need them print a SKIPPED line.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a bench program prints its figures
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
 
-use edgeroute::check::SIZE_LIMIT;
-use edgeroute::diagnostic::Diagnostics;
-use edgeroute::engine::Engine;
-use edgeroute::event::{query_pairs, split_url};
-use edgeroute::pipeline::{self, Generated};
+use edgeroute::harness::engines::Engine;
+use edgeroute::harness::event::{query_pairs, split_url};
+use edgeroute::js::gate::SIZE_LIMIT;
+use edgeroute::pipeline::Generated;
 
 const FIXTURE: &str = "fixtures/ok/monorepo-previews.yaml";
 const BASELINE: &str = "benches/baselines/monorepo-previews.js";
@@ -108,8 +111,9 @@ function block(f, mix, n) {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rules = load(&std::fs::read_to_string(root.join(FIXTURE)).expect("read the fixture"));
-    let generated = generate(&rules);
+    let rules =
+        common::load(&std::fs::read_to_string(root.join(FIXTURE)).expect("read the fixture"));
+    let generated = common::generate(&rules);
     let baseline = std::fs::read_to_string(root.join(BASELINE)).expect("read the baseline");
     // EDGEROUTE_BENCH_SCRIPTS=DIR keeps the njs and node scripts there, to time pieces by hand
     let temp = tempfile::tempdir().expect("tempdir");
@@ -170,7 +174,7 @@ fn p1(rules: &edgeroute::model::Rules, generated: &Generated, baseline: &str, di
             if run.engine == Engine::Njs && i == 0 {
                 println!(
                     "          P1 = {ratio:.3} (target ≤ {P1_TARGET}): {}",
-                    verdict(ratio <= P1_TARGET)
+                    common::verdict(ratio <= P1_TARGET)
                 );
             }
         }
@@ -185,7 +189,7 @@ fn p2(dir: &Path) {
         .collect();
     let mut scripts = Vec::new();
     for &(n, hosts) in &grid {
-        let generated = generate(&grid_model(n, hosts));
+        let generated = common::generate(&grid_model(n, hosts));
         let mix = grid_mix(n, hosts);
         scripts.push(script(&[(&format!("{n}x{hosts}"), &generated.js)], &mix));
         println!(
@@ -221,7 +225,7 @@ fn p2(dir: &Path) {
             let worst = costs[grid.len() - 1].net / costs[0].net;
             println!(
                 "          P2 = {worst:.2}× at 1,000 × 100 (target ≤ {P2_TARGET}×): {}",
-                verdict(worst <= P2_TARGET)
+                common::verdict(worst <= P2_TARGET)
             );
         }
     }
@@ -235,7 +239,7 @@ fn p3(generated: &Generated) {
     println!(
         "    {FIXTURE}: {} bytes (target ≤ {P3_BYTES_TARGET}): {}",
         js.len(),
-        verdict(js.len() <= P3_BYTES_TARGET)
+        common::verdict(js.len() <= P3_BYTES_TARGET)
     );
     println!(
         "      header line {r} B, regexes (R) {} B, data tables (D) {} B, router code {} B",
@@ -243,7 +247,7 @@ fn p3(generated: &Generated) {
         o - d,
         js.len() - o
     );
-    let size = |n: usize| generate(&load(&rewrite_rules(n))).js.len();
+    let size = |n: usize| common::generate(&common::load(&rewrite_rules(n))).js.len();
     let (mut fits, mut over) = (1, 2);
     while size(over) <= SIZE_LIMIT {
         (fits, over) = (over, over * 2);
@@ -261,22 +265,8 @@ fn p3(generated: &Generated) {
         "    prefix-rewrite locations in one server within {SIZE_LIMIT} bytes: {fits} ({most} bytes; \
          {one} with one location, about {:.0} B per location) (target ≥ {P3_LOCATIONS_TARGET}): {}",
         (most - one) as f64 / (fits - 1).max(1) as f64,
-        verdict(fits >= P3_LOCATIONS_TARGET)
+        common::verdict(fits >= P3_LOCATIONS_TARGET)
     );
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "target met" } else { "NOT met" }
-}
-
-fn load(text: &str) -> edgeroute::model::Rules {
-    let loaded = pipeline::load_bytes("rules.yaml", text.as_bytes().to_vec());
-    loaded.rules.expect("valid rules")
-}
-
-/// The compact function; a size over the budget is only a diagnostic here.
-fn generate(rules: &edgeroute::model::Rules) -> Generated {
-    pipeline::generate(rules, &mut Diagnostics::default()).expect("generate")
 }
 
 fn fixture_item(case: &edgeroute::model::Case) -> Item {
@@ -300,8 +290,8 @@ fn fixture_item(case: &edgeroute::model::Case) -> Item {
 /// is over the rules file's limits (1 MiB, 100,000 YAML nodes), so the servers (with one location)
 /// and the locations (in one server) are validated apart and joined in the model.
 fn grid_model(n: usize, hosts: usize) -> edgeroute::model::Rules {
-    let mut rules = load(&grid_rules(1, hosts));
-    let locations = load(&grid_rules(n, 1)).servers.remove(0).locations;
+    let mut rules = common::load(&grid_rules(1, hosts));
+    let locations = common::load(&grid_rules(n, 1)).servers.remove(0).locations;
     for server in &mut rules.servers {
         server.locations = locations.clone();
     }
@@ -444,8 +434,8 @@ fn measure(run: &Run, dir: &Path, tag: &str, scripts: &[&str]) -> Option<Vec<Cos
     Some(
         cases
             .map(|(_, events, calls)| {
-                let events = median(events) * 1000.0 / run.events as f64;
-                let calls = median(calls) * 1000.0 / run.requests as f64;
+                let events = common::median(events) * 1000.0 / run.events as f64;
+                let calls = common::median(calls) * 1000.0 / run.requests as f64;
                 Cost {
                     events,
                     net: calls - events,
@@ -472,9 +462,4 @@ fn report_check(engine: Engine, check: &serde_json::Value) {
             println!("          differs: {}", d.as_str().unwrap_or_default());
         }
     }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }

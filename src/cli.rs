@@ -11,10 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod codes;
 
-use crate::check::{self, Profile, SIZE_LIMIT};
-use crate::diagnostic::{Diagnostics, Severity};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::Error;
 use crate::golden::{self, Report};
+use crate::js::gate::{self, Profile, SIZE_LIMIT};
 use crate::pipeline::{self, Generated, Loaded};
 use crate::render::{self, Style};
 use crate::runtime::Runtime;
@@ -544,9 +544,9 @@ fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
 
 fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
     let engine = match args.engine {
-        EngineArg::Boa => crate::engine::Engine::Boa,
-        EngineArg::Njs => crate::engine::Engine::Njs,
-        EngineArg::Node => crate::engine::Engine::Node,
+        EngineArg::Boa => crate::harness::engines::Engine::Boa,
+        EngineArg::Njs => crate::harness::engines::Engine::Njs,
+        EngineArg::Node => crate::harness::engines::Engine::Node,
     };
     engine.require()?;
     let Some((loaded, generated)) = generate(ui, &args.common)? else {
@@ -564,12 +564,12 @@ fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
             }
         }
     }
-    let report = if engine == crate::engine::Engine::Boa {
+    let report = if engine == crate::harness::engines::Engine::Boa {
         golden::run(&generated.js, &generated.program, &cases)?
     } else {
         let requests: Vec<_> = cases.iter().map(golden::request).collect();
         let (js, runtime) = (&generated.js, generated.program.runtime);
-        let results = crate::engine::route_all(engine, js, runtime, &requests)?;
+        let results = crate::harness::engines::route_all(engine, js, runtime, &requests)?;
         golden::report(&generated.program, &cases, &results)
     };
     Ok(print_report(ui, &report, args.common.require_coverage))
@@ -581,8 +581,8 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
         [file, url] => (PathBuf::from(file), url),
         _ => unreachable!("clap takes one or two"),
     };
-    if let Some((_, _, message, _)) = crate::tests_model::url_problem(url) {
-        return Err(Error::Usage(format!("{url}: {message}")));
+    if let Some(problem) = crate::validate::cases::url_problem(url) {
+        return Err(Error::Usage(format!("{url}: {}", problem.message)));
     }
     let mut headers = Vec::new();
     for header in &args.headers {
@@ -614,25 +614,23 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
     let Some((_, generated)) = generate(ui, &common)? else {
         return Ok(false);
     };
-    let request = crate::event::Request {
+    let request = crate::harness::event::Request {
         url: url.clone(),
         method: args.method.clone(),
         ip: args.ip.clone(),
         headers,
         cookies,
     };
-    let mut harness =
-        crate::run::Harness::load(&generated.js, generated.program.runtime).map_err(|e| {
-            Error::Generated {
-                message: e.to_string(),
-                snippet: String::new(),
-            }
+    let mut harness = crate::harness::Harness::load(&generated.js, generated.program.runtime)
+        .map_err(|e| Error::Generated {
+            message: e.to_string(),
+            snippet: String::new(),
         })?;
     let result = harness.route(&request);
-    if let Err(crate::run::RunError::BadRequest(why)) = &result {
+    if let Err(crate::harness::RunError::BadRequest(why)) = &result {
         return Err(Error::Usage(format!("{url}: {why}")));
     }
-    let explanation = crate::explain::explain(&generated.program, &request, &result);
+    let explanation = crate::review::explain::explain(&generated.program, &request, &result);
     match ui.format {
         Format::Json => ui.out(&format!("{}\n", explanation.json())),
         Format::Human | Format::Markdown => ui.out(&explanation.text()),
@@ -648,12 +646,12 @@ fn export(ui: &Ui, args: &ExportArgs) -> Result<bool, Error> {
         return Ok(false);
     };
     let ExportTarget::Nginx = args.target;
-    let options = crate::export::Options {
+    let options = crate::review::export_nginx::Options {
         listen: args.listen.clone(),
         root_prefix: args.root_prefix.clone(),
         source: loaded.file.name().to_owned(),
     };
-    let text = crate::export::nginx(rules, &options);
+    let text = crate::review::export_nginx::nginx(rules, &options);
     match &args.output {
         Some(path) => {
             write_atomically(path, &text)?;
@@ -668,8 +666,8 @@ fn export(ui: &Ui, args: &ExportArgs) -> Result<bool, Error> {
     Ok(true)
 }
 
-fn side((loaded, generated): &(Loaded, Generated)) -> crate::changes::Side<'_> {
-    crate::changes::Side {
+fn side((loaded, generated): &(Loaded, Generated)) -> crate::review::semantic_diff::Side<'_> {
+    crate::review::semantic_diff::Side {
         rules: loaded.rules.as_ref().expect("valid"),
         generated,
     }
@@ -703,7 +701,8 @@ fn diff(ui: &Ui, args: &DiffArgs) -> Result<bool, Error> {
             None => return Ok(false),
         }
     }
-    let report = crate::changes::compare(&side(&sides[0]), &side(&sides[1]), args.js)?;
+    let report =
+        crate::review::semantic_diff::compare(&side(&sides[0]), &side(&sides[1]), args.js)?;
     match ui.format {
         Format::Human => ui.out(&report.text()),
         Format::Markdown => ui.out(&report.markdown()),
@@ -735,7 +734,7 @@ fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
         RuntimeArg::Js2 => Runtime::Js2,
     };
     let mut ok = true;
-    if let Err(violations) = check::gate(file.text(), runtime, Profile::Runtime) {
+    if let Err(violations) = gate::gate(file.text(), runtime, Profile::Runtime) {
         ok = false;
         for v in &violations {
             match ui.format {
@@ -749,10 +748,13 @@ fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
     let bytes = file.text().len();
     if bytes > SIZE_LIMIT {
         ok = false;
-        ui.err(&format!(
-            "error[size-budget]: {} is {bytes} bytes; CloudFront accepts at most {SIZE_LIMIT}\n",
-            file.name()
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(Diagnostic::new(
+            Code::SizeBudget,
+            None,
+            format!("the function is {bytes} bytes; CloudFront accepts at most {SIZE_LIMIT}"),
         ));
+        ui.diagnostics(&file, &diagnostics);
     }
     if ok {
         ui.out(&format!(
@@ -826,11 +828,14 @@ fn check_output(ui: &Ui, path: &Path, js: &str) -> Result<bool, Error> {
         return Ok(true);
     }
     // The compact form is one long line: compare both re-printed one statement per line.
-    let (old, new) = match (check::readable(&current), check::readable(js)) {
+    let (old, new) = match (
+        crate::js::compact::readable(&current),
+        crate::js::compact::readable(js),
+    ) {
         (Ok(old), Ok(new)) if !current.is_empty() => (old, new),
         _ => (current.clone(), js.to_owned()),
     };
-    ui.out(&crate::diff::unified(
+    ui.out(&crate::review::text_diff::unified(
         &old,
         &new,
         &path.display().to_string(),

@@ -106,6 +106,34 @@ impl fmt::Display for Code {
 }
 
 /// One problem in the input.
+/// A problem at a byte range inside one text (a directive, a value, a regex, a URL): what every
+/// parser of a value returns, and what the validator places in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: Code,
+    pub message: String,
+    pub offset: usize,
+    pub len: usize,
+    pub help: Option<String>,
+}
+
+impl Problem {
+    pub fn new(code: Code, message: impl Into<String>, offset: usize, len: usize) -> Problem {
+        Problem {
+            code,
+            message: message.into(),
+            offset,
+            len,
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Problem {
+        self.help = Some(help.into());
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,

@@ -7,8 +7,8 @@
 //! so is an [`Error`](crate::error::Error) from valid rules (edgeroute rejecting its own output).
 //! The checks below turn such bugs into panics, which is what the fuzzer reports.
 
-use crate::check::{self, Profile};
 use crate::golden;
+use crate::js::gate::{self, Profile};
 use crate::pipeline::{self, Loaded};
 use crate::render::{self, Style};
 use crate::runtime::Runtime;
@@ -56,7 +56,7 @@ pub fn check_rules(text: &str) -> bool {
 pub fn lint_js(text: &str) {
     let file = SourceFile::new("fuzz-input.js", text);
     for runtime in [Runtime::Js1, Runtime::Js2] {
-        if let Err(violations) = check::gate(file.text(), runtime, Profile::Runtime) {
+        if let Err(violations) = gate::gate(file.text(), runtime, Profile::Runtime) {
             assert!(!violations.is_empty(), "a failed gate names a violation");
             for v in &violations {
                 let _ = render::violation(&file, v, Style::default());

@@ -1,49 +1,47 @@
 //! edgeroute: nginx-style routing rules → a CloudFront Function, proven before upload.
 //!
-//! The pipeline, one stage per module, left to right:
+//! The pipeline, one stage per module (a folder where a stage has several parts), left to right:
 //!
-//! 1. `yaml` reads the text into nodes with spans; `config` checks their shape (`RawConfig`);
-//! 2. `validate` parses every value and checks every rule of rules.md (`model::Rules`);
-//! 3. `compile` resolves nginx precedence and inheritance into plain tables (`ir::Program`);
-//! 4. `emit` renders the fixed router template plus those tables into JavaScript;
-//! 5. `check` parses the JavaScript with swc, gates it to the runtime's dialect, and checks its size;
-//! 6. `run` executes golden tests against the exact bytes in boa, shaped like CloudFront.
+//! 1. `read`: `yaml` reads the text into nodes with spans; `config` checks their shape (`RawConfig`);
+//! 2. `validate`: parses every value (`directive`, `vars`, `regex`), checks every rule of rules.md
+//!    and the tenant boundary (`boundary`), and the cases of `tests:` (`cases`) → `model::Rules`;
+//! 3. `compile`: resolves nginx precedence and inheritance into plain tables → `ir::Program`;
+//! 4. `js`: `emit` renders the router template plus those tables into JavaScript, `compact` prints
+//!    the upload, `gate` parses it with swc and holds it to the runtime's dialect, `size` checks
+//!    and explains the 10 KB budget;
+//! 5. `harness`: runs the exact bytes in boa, shaped like CloudFront (`realm`, `returns`, `event`),
+//!    or in njs and node (`engines`);
+//! 6. `golden`: runs the golden cases and compares each decision with its case (`compare`), with
+//!    rule coverage;
+//! 7. `review`: `explain` (why a URL goes where it goes), `semantic_diff` (which requests a change
+//!    moves; `text_diff` for text), `export_nginx` (the same routing as nginx server blocks).
 //!
-//! Promises that hold across the stages: the library never prints (only `cli.rs` does); user input
-//! never panics (problems become `Diagnostic`s); a JavaScript check failure is edgeroute's own bug
-//! (`Error`), never the user's.
+//! Around them: `pipeline` chains the stages; `cli` is the front end (the only module that prints);
+//! `diagnostic`, `render` and `source` are problems with their place in a text and how they are
+//! shown; `error` is what stops a command; `runtime` names the CloudFront runtimes; `schema` is the
+//! rules file's JSON Schema; `fuzzing` holds the entry points the fuzz targets share with the tests.
+//!
+//! Promises that hold across the stages: the library never prints (only `cli` does; clippy's
+//! `print_stdout` and `print_stderr` are denied everywhere else); user input never panics (problems
+//! become `Diagnostic`s); a JavaScript check failure is edgeroute's own bug (`Error`), never the
+//! user's.
 
-pub mod boundary;
-pub mod changes;
-pub mod check;
 pub mod cli;
-mod compact;
 pub mod compile;
-pub mod config;
 pub mod diagnostic;
-pub mod diff;
-pub mod directive;
-pub mod emit;
-pub mod engine;
 pub mod error;
-pub mod event;
-pub mod expect;
-pub mod explain;
-pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod golden;
+pub mod harness;
 pub mod ir;
+pub mod js;
 pub mod model;
 pub mod pipeline;
-pub mod regex;
+pub mod read;
 pub mod render;
-pub mod run;
+pub mod review;
 pub mod runtime;
 pub mod schema;
-pub mod size;
 pub mod source;
-pub mod tests_model;
 pub mod validate;
-pub mod value;
-pub mod yaml;

@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use crate::check::{self, Profile, SIZE_LIMIT, SIZE_WARN};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::error::Error;
 use crate::ir::Program;
+use crate::js::gate::{self, Profile, SIZE_LIMIT, SIZE_WARN};
 use crate::model::Rules;
 use crate::source::{SourceFile, Span};
-use crate::{compile, config, emit, validate};
+use crate::{compile, js::emit, read::config, validate};
 
 /// A rules file read and validated.
 pub struct Loaded {
@@ -71,10 +71,11 @@ pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generate
     let program = compile::compile(rules);
     let pretty = emit::emit(&program)?;
     gate(&pretty, &program)?;
-    let compact = check::compact(&pretty, program.runtime).map_err(|e| Error::Generated {
-        message: e.to_string(),
-        snippet: String::new(),
-    })?;
+    let compact =
+        crate::js::compact::compact(&pretty, program.runtime).map_err(|e| Error::Generated {
+            message: e.to_string(),
+            snippet: String::new(),
+        })?;
     let js = with_header(&compact, &program);
     gate(&js, &program)?;
     size_check(&js, &program, diagnostics);
@@ -96,7 +97,7 @@ fn with_header(compact: &str, program: &Program) -> String {
 }
 
 fn gate(js: &str, program: &Program) -> Result<(), Error> {
-    check::gate(js, program.runtime, Profile::Es5).map_err(|violations| {
+    gate::gate(js, program.runtime, Profile::Es5).map_err(|violations| {
         let first = &violations[0];
         Error::Generated {
             message: format!(
@@ -127,7 +128,7 @@ fn size_check(js: &str, program: &Program, diagnostics: &mut Diagnostics) {
     }
     d.help = Some(format!(
         "biggest contributors:\n{}",
-        crate::size::breakdown(program, bytes, 8)
+        crate::js::size::breakdown(program, bytes, 8)
     ));
     diagnostics.push(d);
 }

@@ -5,8 +5,8 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 
-use crate::check::Violation;
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::js::gate::Violation;
 use crate::source::{SourceFile, Span};
 
 /// How diagnostics are shown.

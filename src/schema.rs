@@ -280,7 +280,7 @@ inline_schema!(Origin, "Origin", |g| json_schema!({
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{LOCATION_KEYS, SERVER_KEYS, TEST_KEYS, TOP_KEYS};
+    use crate::read::config::{LOCATION_KEYS, SERVER_KEYS, TEST_KEYS, TOP_KEYS};
 
     /// Keys `config.rs` accepts on a server only to report them as location-only (validate.rs):
     /// the schema leaves them out, so an editor flags them at once.

@@ -4,8 +4,8 @@
 //! docs/codes.md is `edgeroute --format markdown codes`, checked by a test; a code without a fix here
 //! fails that test, so the reference cannot fall behind the binary.
 
-use crate::check::Rule;
 use crate::diagnostic::{Code, Severity};
+use crate::js::gate::Rule;
 
 /// How to fix each rule diagnostic, by code name.
 const RULE_FIXES: &[(&str, &str)] = &[

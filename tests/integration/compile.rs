@@ -4,12 +4,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use edgeroute::check::{self, Profile, Rule, SIZE_LIMIT, SIZE_WARN};
 use edgeroute::diagnostic::{Code, Severity};
-use edgeroute::event::Request;
 use edgeroute::golden;
+use edgeroute::harness::event::Request;
+use edgeroute::harness::{Harness, Outcome};
+use edgeroute::js::gate::{self, Profile, Rule, SIZE_LIMIT, SIZE_WARN};
 use edgeroute::pipeline::{self, Generated, Loaded};
-use edgeroute::run::{Harness, Outcome};
 use edgeroute::runtime::Runtime;
 
 use crate::common::{edgeroute, fixtures, root, stem, text};
@@ -46,7 +46,7 @@ fn ok_fixtures_compile_to_the_snapshotted_function() {
             assert_eq!(generated.program.runtime, runtime);
             for (form, js) in [("compact", &generated.js), ("pretty", &generated.pretty)] {
                 assert_eq!(
-                    check::gate(js, runtime, Profile::Es5),
+                    gate::gate(js, runtime, Profile::Es5),
                     Ok(()),
                     "{} {form} on {runtime}",
                     path.display()
@@ -83,16 +83,17 @@ fn the_upload_bytes_are_the_compacted_pretty_form() {
         let mut lines = generated.js.lines();
         let mut first = lines.next().expect("a first line");
         if generated.program.features.origin {
-            assert_eq!(first, check::CLOUDFRONT_IMPORT);
+            assert_eq!(first, gate::CLOUDFRONT_IMPORT);
             first = lines.next().expect("the header");
         }
         assert_eq!(
             first,
-            format!("// {}", edgeroute::emit::header(&generated.program))
+            format!("// {}", edgeroute::js::emit::header(&generated.program))
         );
         let code: Vec<&str> = lines.collect();
         assert_eq!(code.len(), 1, "{}: one line of code", path.display());
-        let compacted = check::compact(&generated.pretty, runtime).expect("compacts");
+        let compacted =
+            edgeroute::js::compact::compact(&generated.pretty, runtime).expect("compacts");
         assert!(compacted.ends_with(code[0]), "{}", path.display());
         assert!(generated.js.ends_with('\n'));
     }
@@ -107,7 +108,7 @@ fn generated_output_is_es5_only() {
         let portable = !generated.program.features.origin;
         for js in [&generated.js, &generated.pretty] {
             for runtime in Runtime::ALL {
-                let result = check::gate(js, runtime, Profile::Es5);
+                let result = gate::gate(js, runtime, Profile::Es5);
                 if portable || runtime == Runtime::Js2 {
                     assert_eq!(result, Ok(()), "{} on {runtime}", path.display());
                 } else {
@@ -304,7 +305,7 @@ fn the_gate_accepts_each_construct_exactly_where_the_runtime_has_it() {
     let mut wrong = Vec::new();
     for (sample, verdicts) in gate_table() {
         for ((runtime, profile), expected) in COMBOS.into_iter().zip(verdicts) {
-            let found = violated(check::gate(&sample, runtime, profile));
+            let found = violated(gate::gate(&sample, runtime, profile));
             let expected: Vec<Rule> = expected.into_iter().collect();
             if found != expected {
                 wrong.push(format!(
@@ -325,7 +326,7 @@ function handler(event) {
   return r;
 }
 ";
-    let violations = check::gate(source, Runtime::Js1, Profile::Runtime).unwrap_err();
+    let violations = gate::gate(source, Runtime::Js1, Profile::Runtime).unwrap_err();
     assert_eq!(violations.len(), 1);
     let violation = &violations[0];
     assert_eq!(
@@ -534,11 +535,11 @@ fn hostile_rule_text_compiles_to_string_data_only() {
         assert!(!loaded.diagnostics.has_errors(), "{:?}", loaded.diagnostics);
         let tests = &loaded.rules.as_ref().expect("valid").tests;
         // The one place rule text becomes code writes it as an escaped literal (emit.rs).
-        let literal = edgeroute::emit::js_string(HOSTILE);
+        let literal = edgeroute::js::emit::js_string(HOSTILE);
         assert!(generated.pretty.contains(&literal), "{literal}");
         for (form, js) in [("compact", &generated.js), ("pretty", &generated.pretty)] {
             let what = format!("{form} on {runtime}");
-            assert_eq!(check::gate(js, runtime, Profile::Es5), Ok(()), "{what}");
+            assert_eq!(gate::gate(js, runtime, Profile::Es5), Ok(()), "{what}");
             for raw in ["\u{2028}", "\u{2029}", "<!--"] {
                 assert!(!js.contains(raw), "{raw:?} raw in {what}");
             }
@@ -579,7 +580,7 @@ fn assert_hostile_routes(js: &str, runtime: Runtime, what: &str) {
             ("host".to_owned(), HOST.to_owned()),
             ("x-hostile".to_owned(), HOSTILE.to_owned()),
         ],
-        origin: edgeroute::run::OriginCall::Default,
+        origin: edgeroute::harness::OriginCall::Default,
     };
     let text_answer = |body: &str| Outcome::Answer {
         status: 200,
@@ -1110,7 +1111,7 @@ fn assert_only_origin_needs_js2(loaded: &Loaded) {
 }
 
 /// The distinct rules a gate result names, in order of first appearance.
-fn violated(result: Result<(), Vec<check::Violation>>) -> Vec<Rule> {
+fn violated(result: Result<(), Vec<gate::Violation>>) -> Vec<Rule> {
     let mut rules = Vec::new();
     for violation in result.err().unwrap_or_default() {
         if !rules.contains(&violation.rule) {

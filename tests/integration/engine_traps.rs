@@ -5,10 +5,10 @@
 //! loops at 64 and more), and PCRE's `$` also matches before a final newline.
 
 use edgeroute::diagnostic::Diagnostics;
-use edgeroute::engine::{self, Engine};
-use edgeroute::event::Request;
+use edgeroute::harness::Outcome;
+use edgeroute::harness::engines::{self, Engine};
+use edgeroute::harness::event::Request;
 use edgeroute::pipeline;
-use edgeroute::run::Outcome;
 
 use crate::common::root;
 use crate::oracle;
@@ -101,7 +101,7 @@ fn non_ascii_at_every_length_gets_the_same_answer_in_every_engine() {
             if !present {
                 continue;
             }
-            let results = engine::route_all(engine, &generated.js, rules.runtime, &requests)
+            let results = engines::route_all(engine, &generated.js, rules.runtime, &requests)
                 .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()));
             let texts = results
                 .iter()

@@ -1,20 +1,20 @@
 //! The golden-test harness as a user meets it: `edgeroute test`/`check`/`build` on rules files, and
 //! hand-written functions loaded into `run::Harness` (cloudfront-runtime.md §3, §5–§8).
 //!
-//! `src/run.rs` and its modules hold the fine-grained unit tests (every 502 field, the event shape,
+//! `src/harness/` and its modules hold the fine-grained unit tests (every 502 field, the event shape,
 //! KeyValueStore); here each behaviour is asserted once, end to end, with the exact text people read.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use edgeroute::diagnostic::Diagnostics;
-use edgeroute::event::Request;
 use edgeroute::golden;
-use edgeroute::pipeline;
-use edgeroute::run::{
+use edgeroute::harness::event::Request;
+use edgeroute::harness::{
     CF_IMPORT, Decision, FIXED_NOW_MS, Harness, LOOP_ITERATION_LIMIT, OriginCall, Outcome,
     RECURSION_LIMIT, RunError,
 };
+use edgeroute::pipeline;
 use edgeroute::runtime::Runtime;
 use edgeroute::source::SourceFile;
 

@@ -2,6 +2,8 @@
 //!
 //! Each module owns one stage's behaviour as a user sees it: through the library API or the real CLI.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // tests report what they compared
+
 mod common;
 mod compile;
 mod diagnostics;

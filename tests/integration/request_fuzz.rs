@@ -12,11 +12,11 @@
 use std::time::Instant;
 
 use edgeroute::diagnostic::Diagnostics;
-use edgeroute::engine::{self, Engine};
-use edgeroute::event::Request;
+use edgeroute::harness::engines::{self, Engine};
+use edgeroute::harness::event::Request;
+use edgeroute::harness::{Decision, Outcome, RunError};
 use edgeroute::model::Rules;
 use edgeroute::pipeline;
-use edgeroute::run::{Decision, Outcome, RunError};
 
 use crate::common::root;
 use crate::oracle;
@@ -232,7 +232,7 @@ fn invalid(
             if uri.len() + query > 8192 {
                 return Some(format!("uri and query of {} chars", uri.len() + query));
             }
-            let host = edgeroute::event::split_url(&request.url)
+            let host = edgeroute::harness::event::split_url(&request.url)
                 .map(|p| p.host.to_lowercase())
                 .unwrap_or_default();
             let label = host.split('.').next().unwrap_or_default();
@@ -273,7 +273,7 @@ fn fuzz(engine: Engine, count: usize, batch: usize, seed: u64) -> (usize, f64) {
             let requests: Vec<Request> = (0..size)
                 .map(|_| random_request(&mut rng, suffix))
                 .collect();
-            let results = engine::route_all(engine, &js, rules.runtime, &requests)
+            let results = engines::route_all(engine, &js, rules.runtime, &requests)
                 .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()));
             let bad: Vec<String> = results
                 .iter()
@@ -310,7 +310,7 @@ fn engines_agree(count: usize, seed: u64) {
             .map(|_| random_request(&mut rng, suffix))
             .collect();
         let outcome = |engine: Engine| -> Vec<String> {
-            engine::route_all(engine, &js, rules.runtime, &requests)
+            engines::route_all(engine, &js, rules.runtime, &requests)
                 .expect("the engine runs")
                 .iter()
                 .map(|r| match r {

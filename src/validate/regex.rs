@@ -5,20 +5,11 @@
 //! extensions are refused, named groups become plain groups (with their names recorded), `\s` is
 //! spelled out, and the result must compile with regress, the ECMAScript engine boa uses.
 
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Problem};
 use crate::model::Regex;
 
-/// Why a regex was refused, with the byte offset of the construct inside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegexError {
-    pub code: Code,
-    pub message: String,
-    pub offset: usize,
-    pub len: usize,
-}
-
 /// Check and translate one regex.
-pub fn translate(text: &str, caseless: bool) -> Result<Regex, RegexError> {
+pub fn translate(text: &str, caseless: bool) -> Result<Regex, Problem> {
     if let Some((offset, c)) = text
         .char_indices()
         .find(|(_, c)| !c.is_ascii() || c.is_ascii_control())
@@ -54,7 +45,7 @@ pub fn translate(text: &str, caseless: bool) -> Result<Regex, RegexError> {
 }
 
 /// An anchored whole-string pattern, as params use: `^(?:PATTERN)$`.
-pub fn anchored(text: &str) -> Result<Regex, RegexError> {
+pub fn anchored(text: &str) -> Result<Regex, Problem> {
     let inner = translate(text, false)?;
     Ok(Regex {
         source: format!("^(?:{})$", inner.source),
@@ -70,7 +61,7 @@ struct Translator<'t> {
 }
 
 impl Translator<'_> {
-    fn run(&mut self) -> Result<(), RegexError> {
+    fn run(&mut self) -> Result<(), Problem> {
         while let Some(&b) = self.text.get(self.pos) {
             match b {
                 b'\\' => self.escape(false)?,
@@ -92,7 +83,7 @@ impl Translator<'_> {
         Ok(())
     }
 
-    fn group(&mut self) -> Result<(), RegexError> {
+    fn group(&mut self) -> Result<(), Problem> {
         let rest = &self.text[self.pos..];
         if !rest.starts_with(b"(?") {
             self.groups.push(None);
@@ -146,7 +137,7 @@ impl Translator<'_> {
         ))
     }
 
-    fn class(&mut self) -> Result<(), RegexError> {
+    fn class(&mut self) -> Result<(), Problem> {
         let start = self.pos;
         let rest = &self.text[self.pos..];
         if rest.starts_with(b"[]") || rest.starts_with(b"[^]") {
@@ -176,7 +167,7 @@ impl Translator<'_> {
         }
     }
 
-    fn escape(&mut self, in_class: bool) -> Result<(), RegexError> {
+    fn escape(&mut self, in_class: bool) -> Result<(), Problem> {
         let Some(&next) = self.text.get(self.pos + 1) else {
             return Err(error(
                 Code::InvalidRegex,
@@ -228,7 +219,7 @@ impl Translator<'_> {
         Ok(())
     }
 
-    fn no_possessive(&mut self) -> Result<(), RegexError> {
+    fn no_possessive(&mut self) -> Result<(), Problem> {
         if self.text.get(self.pos) == Some(&b'+') {
             return Err(self.unportable("possessive quantifiers (`a++`) are PCRE only", 1));
         }
@@ -242,18 +233,13 @@ impl Translator<'_> {
         self.pos = end;
     }
 
-    fn unportable(&self, message: &str, len: usize) -> RegexError {
+    fn unportable(&self, message: &str, len: usize) -> Problem {
         error(Code::UnportableRegex, message.to_owned(), self.pos, len)
     }
 }
 
-fn error(code: Code, message: String, offset: usize, len: usize) -> RegexError {
-    RegexError {
-        code,
-        message,
-        offset,
-        len,
-    }
+fn error(code: Code, message: String, offset: usize, len: usize) -> Problem {
+    Problem::new(code, message, offset, len)
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! new `$uri` starts, a request could name another tenant's files. The router answers such requests
 //! 404; these warnings tell the author before a request does.
 
-use crate::config::RawBlock;
 use crate::diagnostic::{Code, Diagnostics};
 use crate::model::{Block, Flag, LocationKind, Part, Value, Var};
+use crate::read::config::RawBlock;
 use crate::source::Span;
 
 /// Warn about every value of a block whose param is directly followed by request data, or that

@@ -3,7 +3,7 @@
 //! Used when the readable function would exceed the 10 KB budget (cloudfront-runtime.md §7). swc
 //! parses and prints it back in minify mode, which changes layout and literal spelling only, never
 //! names or structure, so the result means what the input meant; the caller checks it with
-//! `check::gate` again all the same. The first-line `cloudfront` import is kept byte for byte, because
+//! `gate::gate` again all the same. The first-line `cloudfront` import is kept byte for byte, because
 //! the harness swaps exactly that line for a stub (§1 [R]). The output is deterministic.
 
 use std::fmt;
@@ -16,7 +16,7 @@ use swc_ecma_codegen::{
 };
 use swc_ecma_visit::{VisitMut, VisitMutWith};
 
-use crate::check::{self, CLOUDFRONT_IMPORT, Violation};
+use crate::js::gate::{self, CLOUDFRONT_IMPORT, Violation};
 use crate::runtime::Runtime;
 
 /// Why `compact` produced nothing.
@@ -31,13 +31,13 @@ pub enum CompactError {
 /// Re-emits `source` minified. On 2.0 a first-line `import cf from 'cloudfront';` stays the first line,
 /// unchanged and followed by a line break; everything else is printed on one line.
 pub fn compact(source: &str, runtime: Runtime) -> Result<String, CompactError> {
-    check::with_stack_for(source, || compact_here(source, runtime))
+    gate::with_stack_for(source, || compact_here(source, runtime))
 }
 
 fn compact_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
-    let mut parsed = check::parse(source).map_err(CompactError::Syntax)?;
+    let mut parsed = gate::parse(source).map_err(CompactError::Syntax)?;
     parsed.module.visit_mut_with(&mut BareKeys);
-    let keep_import = runtime == Runtime::Js2 && check::first_line_is_import(source);
+    let keep_import = runtime == Runtime::Js2 && gate::first_line_is_import(source);
     if keep_import && starts_with_import(&parsed.module) {
         parsed.module.body.remove(0);
         let code = emit(&parsed.module, &parsed.source_map)?;
@@ -67,8 +67,8 @@ impl std::error::Error for CompactError {}
 /// Re-prints `source` in swc's readable layout, one statement per line, for diffs of compact files
 /// (`build --check`); the code is unchanged.
 pub fn readable(source: &str) -> Result<String, CompactError> {
-    check::with_stack_for(source, || {
-        let parsed = check::parse(source).map_err(CompactError::Syntax)?;
+    gate::with_stack_for(source, || {
+        let parsed = gate::parse(source).map_err(CompactError::Syntax)?;
         print(&parsed.module, &parsed.source_map, false)
     })
 }
@@ -189,7 +189,7 @@ fn print(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Profile, gate};
+    use crate::js::gate::{Profile, gate};
 
     const READABLE: &str = r#"// edgeroute: generated, do not edit
 /* The rules, in order. */
@@ -296,7 +296,7 @@ function handler(event) {
         else {
             panic!("expected a syntax error");
         };
-        assert_eq!(violations[0].rule, check::Rule::SyntaxError);
+        assert_eq!(violations[0].rule, gate::Rule::SyntaxError);
     }
 
     #[test]

@@ -6,10 +6,10 @@
 
 use std::fmt::Write as _;
 
-use crate::diff;
-use crate::event::{Request, query_pairs};
+use crate::harness::event::{Request, query_pairs};
+use crate::harness::{Decision, OriginCall, Outcome, RunError};
 use crate::model::{Expect, ExpectOrigin};
-use crate::run::{Decision, OriginCall, Outcome, RunError};
+use crate::review::text_diff;
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +271,7 @@ fn render_diff(checks: &[Check]) -> String {
             .collect()
     };
     let (expected, actual) = (side(|c| &c.expected), side(|c| &c.actual));
-    let mut out = diff::unified(&expected, &actual, "expected", "actual");
+    let mut out = text_diff::unified(&expected, &actual, "expected", "actual");
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }

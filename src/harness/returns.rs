@@ -9,7 +9,7 @@ use boa_engine::property::PropertyKey;
 use boa_engine::{Context, JsString, JsValue};
 
 use super::{OriginCall, Outcome, RunError, describe, js_error};
-use crate::event::{is_disallowed, query_pairs};
+use crate::harness::event::{is_disallowed, query_pairs};
 
 /// One case's event, kept to judge the return value.
 pub(super) struct CaseEvent {
@@ -331,8 +331,8 @@ fn invalid(reason: String) -> RunError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Request;
-    use crate::run::Harness;
+    use crate::harness::Harness;
+    use crate::harness::event::Request;
     use crate::runtime::Runtime;
 
     /// `handler` evaluates `body` with `event` and `request` in scope and returns its `r`.

@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::event::Request;
+use crate::harness::event::Request;
+use crate::harness::{Decision, OriginCall, Outcome, RunError};
 use crate::ir::Program;
-use crate::run::{Decision, OriginCall, Outcome, RunError};
 
 /// One request explained: its trace steps in words, and the outcome.
 #[derive(Debug, Clone)]

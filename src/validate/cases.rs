@@ -3,12 +3,12 @@
 //! The url is kept exactly as written (events are built from the raw text), so only its structure
 //! is checked here: `https://HOST[/PATH][?QUERY]`, no fragment, no white space.
 
-use crate::config::{RawOrigin, RawTest};
-use crate::diagnostic::Code;
-use crate::directive;
+use crate::diagnostic::{Code, Problem};
 use crate::model::{Case, DEFAULT_IP, Expect, ExpectOrigin};
+use crate::read::config::{RawOrigin, RawTest};
 use crate::source::Text;
 use crate::validate::Validator;
+use crate::validate::directive;
 
 /// Validate every case; cases with problems are reported and left out.
 pub fn cases(v: &mut Validator<'_, '_>, raw: &[RawTest]) -> Vec<Case> {
@@ -96,45 +96,50 @@ fn case(v: &mut Validator<'_, '_>, raw: &RawTest) -> Option<Case> {
     })
 }
 
-/// Why a request URL cannot be used: (byte offset, length, message, help).
-pub type UrlProblem = (usize, usize, &'static str, Option<&'static str>);
-
 /// `https://HOST[/PATH][?QUERY]` as written (cases and `explain` take the same URLs).
-pub fn url_problem(text: &str) -> Option<UrlProblem> {
+pub fn url_problem(text: &str) -> Option<Problem> {
     let Some(rest) = text
         .strip_prefix("https://")
         .or_else(|| text.strip_prefix("http://"))
     else {
         let len = text.find(':').unwrap_or(text.len()).max(1);
-        return Some((
-            0,
-            len,
-            "a test url starts with `https://`",
-            Some("for example `https://pr-1.preview.example.com/path?q=1`"),
-        ));
+        return Some(
+            Problem::new(
+                Code::InvalidUrl,
+                "a test url starts with `https://`",
+                0,
+                len,
+            )
+            .help("for example `https://pr-1.preview.example.com/path?q=1`"),
+        );
     };
     let base = text.len() - rest.len();
     if rest.find(['/', '?']).unwrap_or(rest.len()) == 0 {
-        return Some((base, 1, "the url has no host", None));
+        return Some(Problem::new(
+            Code::InvalidUrl,
+            "the url has no host",
+            base,
+            1,
+        ));
     }
     let i = text.find(|c: char| c.is_whitespace() || c.is_control() || c == '#')?;
-    Some((
-        i,
-        1,
-        "a test url holds no white space, control characters or `#`",
-        Some("percent-encode them, as a browser would (`%20`)"),
-    ))
+    Some(
+        Problem::new(
+            Code::InvalidUrl,
+            "a test url holds no white space, control characters or `#`",
+            i,
+            1,
+        )
+        .help("percent-encode them, as a browser would (`%20`)"),
+    )
 }
 
 /// Reports the url's problem, if any; returns whether it is usable.
 fn check_url(v: &mut Validator<'_, '_>, url: &Text) -> bool {
-    let Some((offset, len, message, help)) = url_problem(&url.value) else {
+    let Some(problem) = url_problem(&url.value) else {
         return true;
     };
-    let d = v.inner(url, offset, len, Code::InvalidUrl, message);
-    if let Some(help) = help {
-        d.set_help(help);
-    }
+    v.problem(url, problem);
     false
 }
 

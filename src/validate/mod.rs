@@ -3,17 +3,25 @@
 //! Collect, don't stop: each check pushes a diagnostic and validation goes on, so one run shows
 //! every problem. `Rules` is returned only when there is no error.
 
+pub mod boundary;
+pub mod cases;
+pub mod directive;
+pub mod regex;
+pub mod vars;
+
 use sha2::{Digest, Sha256};
 
-use crate::config::{RawBlock, RawConfig, RawLocation, RawOrigin, RawServer};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::directive::{self, Problem};
-use crate::model::*;
-use crate::regex::{self as rx, RegexError};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Problem};
+use crate::read::config::{RawBlock, RawConfig, RawLocation, RawOrigin, RawServer};
+
+use crate::model::{
+    AccessEntry, Block, Candidate, Fallback, Flag, GroupParam, Location, LocationKind, Origin,
+    Part, Query, Regex, Return, Rewrite, Rules, Server, ServerName, TryFiles, Value,
+};
 use crate::runtime::Runtime;
 use crate::source::{SourceFile, Span, Text};
-use crate::tests_model;
-use crate::value::{self, Scope};
+use regex as rx;
+use vars::Scope;
 
 /// Validate a parsed rules file.
 pub fn validate(file: &SourceFile, raw: RawConfig, diags: &mut Diagnostics) -> Option<Rules> {
@@ -21,7 +29,7 @@ pub fn validate(file: &SourceFile, raw: RawConfig, diags: &mut Diagnostics) -> O
     let runtime = v.header(&raw);
     let servers: Vec<Server> = raw.servers.iter().map(|s| v.server(s, runtime)).collect();
     v.across_servers(&raw.servers, &servers);
-    let tests = tests_model::cases(&mut v, &raw.tests);
+    let tests = cases::cases(&mut v, &raw.tests);
     if diags.has_errors() {
         return None;
     }
@@ -76,7 +84,13 @@ impl Validator<'_, '_> {
         }
     }
 
+    /// Report a problem of the whole text `text`.
     pub fn problem(&mut self, text: &Text, problem: Problem) {
+        self.problem_at(text, 0, problem);
+    }
+
+    /// Report a problem of the part of `text` that starts at byte `base`.
+    pub fn problem_at(&mut self, text: &Text, base: usize, problem: Problem) {
         let Problem {
             code,
             message,
@@ -84,12 +98,8 @@ impl Validator<'_, '_> {
             len,
             help,
         } = problem;
-        let d = self.inner(text, offset, len, code, message);
+        let d = self.inner(text, base + offset, len, code, message);
         d.help = help;
-    }
-
-    fn regex_problem(&mut self, text: &Text, base: usize, e: RegexError) {
-        self.inner(text, base + e.offset, e.len, e.code, e.message);
     }
 
     fn header(&mut self, raw: &RawConfig) -> Runtime {
@@ -174,7 +184,7 @@ impl Validator<'_, '_> {
             no_captures_because: "server_name captures are not available (use named groups or params)",
         };
         let block = self.block(&raw.block, server_scope, runtime, None);
-        crate::boundary::check(self.diags, &raw.block, &block, None);
+        crate::validate::boundary::check(self.diags, &raw.block, &block, None);
         let locations: Vec<Location> = raw
             .locations
             .iter()
@@ -238,7 +248,7 @@ impl Validator<'_, '_> {
             }
             match rx::anchored(&pattern.value) {
                 Ok(regex) => checks.push((name.value.clone(), regex)),
-                Err(e) => self.regex_problem(pattern, 0, e),
+                Err(e) => self.problem_at(pattern, 0, e),
             }
         }
         checks
@@ -265,7 +275,7 @@ impl Validator<'_, '_> {
                     }]
                 }
                 Err(e) => {
-                    self.regex_problem(text, base, e);
+                    self.problem_at(text, base, e);
                     Vec::new()
                 }
             };
@@ -336,7 +346,7 @@ impl Validator<'_, '_> {
             _ => match rx::translate(spec.target, spec.modifier == "~*") {
                 Ok(regex) => LocationKind::Regex(regex),
                 Err(e) => {
-                    self.regex_problem(text, spec.target_offset, e);
+                    self.problem_at(text, spec.target_offset, e);
                     return placeholder_location(raw);
                 }
             },
@@ -355,7 +365,7 @@ impl Validator<'_, '_> {
         };
         let block = self.block(&raw.block, scope, runtime, Some(&kind));
         self.location_rules(raw, &kind, &block, server_root);
-        crate::boundary::check(self.diags, &raw.block, &block, Some(&kind));
+        crate::validate::boundary::check(self.diags, &raw.block, &block, Some(&kind));
         let text = if spec.modifier.is_empty() {
             spec.target.to_owned()
         } else {
@@ -640,15 +650,11 @@ impl Validator<'_, '_> {
         part: &str,
         scope: &Scope<'_>,
     ) -> Option<Value> {
-        match value::parse(part, scope) {
+        match vars::parse(part, scope) {
             Ok(v) => Some(v),
-            Err(errors) => {
-                for (offset, len, d) in errors {
-                    let span = self.inner_span(text, base + offset, len);
-                    self.diags.push(Diagnostic {
-                        span: Some(span),
-                        ..d
-                    });
+            Err(problems) => {
+                for problem in problems {
+                    self.problem_at(text, base, problem);
                 }
                 None
             }
@@ -706,7 +712,7 @@ impl Validator<'_, '_> {
                 Some((offset, source)) => match rx::translate(source, false) {
                     Ok(r) => Some(r),
                     Err(e) => {
-                        self.regex_problem(text, offset, e);
+                        self.problem_at(text, offset, e);
                         continue;
                     }
                 },

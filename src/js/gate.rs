@@ -28,9 +28,6 @@ use swc_ecma_visit::{Visit, VisitWith};
 use crate::runtime::Runtime;
 use Avail::{Both, Js1, Js2, Js2Emit, Never};
 
-// `compact` lives in its own file but belongs to this stage; callers reach it as `check::compact`.
-pub use crate::compact::{CompactError, compact, readable};
-
 /// Above this many UTF-8 bytes CloudFront rejects the function with 413 (§7; 10,240 assumed).
 pub const SIZE_LIMIT: usize = 10_240;
 

@@ -7,8 +7,8 @@
 use std::rc::Rc;
 
 use crate::diagnostic::{Code, Diagnostics, did_you_mean};
+use crate::read::yaml::{self, Node, NodeKind};
 use crate::source::{SourceFile, Span, Spanned, Text};
-use crate::yaml::{self, Node, NodeKind};
 
 #[derive(Debug, Clone, Default)]
 pub struct RawConfig {

@@ -6,35 +6,8 @@
 
 use ipnet::IpNet;
 
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Problem};
 use crate::model::{AccessEntry, Flag, REDIRECT_CODES};
-
-/// A problem inside one directive string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub code: Code,
-    pub message: String,
-    pub offset: usize,
-    pub len: usize,
-    pub help: Option<String>,
-}
-
-impl Problem {
-    pub fn new(code: Code, message: impl Into<String>, offset: usize, len: usize) -> Problem {
-        Problem {
-            code,
-            message: message.into(),
-            offset,
-            len,
-            help: None,
-        }
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Problem {
-        self.help = Some(help.into());
-        self
-    }
-}
 
 /// The words of a directive with their byte offsets.
 pub fn words(text: &str) -> Vec<(usize, &str)> {

@@ -10,14 +10,14 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::check::SIZE_LIMIT;
 use crate::error::Error;
-use crate::event::Request;
-use crate::explain::outcome_text;
+use crate::harness::event::Request;
+use crate::harness::{Decision, Harness, RunError};
 use crate::ir::{Location, Program, Server};
+use crate::js::gate::SIZE_LIMIT;
 use crate::model::{DEFAULT_IP, LocationKind, Rules, ServerName};
 use crate::pipeline::Generated;
-use crate::run::{Decision, Harness, RunError};
+use crate::review::explain::outcome_text;
 
 /// One side of the comparison.
 pub struct Side<'a> {
@@ -83,8 +83,14 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>, with_js: bool) -> Result<Report, 
             });
         }
     }
-    let js_diff = with_js
-        .then(|| crate::diff::unified(&old.generated.pretty, &new.generated.pretty, "old", "new"));
+    let js_diff = with_js.then(|| {
+        crate::review::text_diff::unified(
+            &old.generated.pretty,
+            &new.generated.pretty,
+            "old",
+            "new",
+        )
+    });
     Ok(Report {
         probes: probes.len(),
         changes,

@@ -421,7 +421,7 @@ fn word(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::regex::translate;
+    use crate::validate::regex::translate;
 
     #[test]
     fn group_names_are_put_back() {

@@ -16,8 +16,8 @@ use boa_engine::object::builtins::JsArray;
 use boa_engine::script::Script;
 use boa_engine::{Context, JsError, JsString, JsValue, Source, js_string};
 
-use crate::event::{self, Request};
 use crate::runtime::Runtime;
+use event::Request;
 use realm::Shared;
 use returns::CaseEvent;
 
@@ -25,6 +25,8 @@ pub use realm::{
     CF_IMPORT, FIXED_NOW_MS, LOOP_ITERATION_LIMIT, RANDOM_SEED, RECURSION_LIMIT, STACK_SIZE_LIMIT,
 };
 
+pub mod engines;
+pub mod event;
 mod realm;
 mod returns;
 

@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::ir::Program;
 use crate::runtime::Runtime;
 
-const FUNCTION: &str = include_str!("../templates/function.js.j2");
-const ROUTER: &str = include_str!("../templates/router.js.j2");
+const FUNCTION: &str = include_str!("../../templates/function.js.j2");
+const ROUTER: &str = include_str!("../../templates/router.js.j2");
 
 /// The output's first comment line (after the import line, when there is one).
 pub fn header(program: &Program) -> String {

@@ -3,7 +3,7 @@
 //! A name is the longest run of letters, digits and `_` (`$1`…`$9` are one digit). Whether a
 //! variable is defined depends on where the value is used, so the caller passes a [`Scope`].
 
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Problem, did_you_mean};
 use crate::model::{Part, Value, Var};
 
 /// What is defined at the place a value is used.
@@ -28,7 +28,7 @@ pub struct Found {
 }
 
 /// Split `text` into literal parts and variables; problems are returned with offsets into `text`.
-pub fn parse(text: &str, scope: &Scope<'_>) -> Result<Value, Vec<(usize, usize, Diagnostic)>> {
+pub fn parse(text: &str, scope: &Scope<'_>) -> Result<Value, Vec<Problem>> {
     let mut parts = Vec::new();
     let mut errors = Vec::new();
     let mut literal = String::new();
@@ -40,16 +40,15 @@ pub fn parse(text: &str, scope: &Scope<'_>) -> Result<Value, Vec<(usize, usize, 
         let (name, consumed) = read_name(after);
         let at = offset + dollar;
         if name.is_empty() {
-            errors.push((
-                at,
-                1 + consumed,
-                Diagnostic::new(
+            errors.push(
+                Problem::new(
                     Code::UndefinedVariable,
-                    None,
                     "`$` must start a variable name",
+                    at,
+                    1 + consumed,
                 )
-                .with_help("write a variable as `$name` or `${name}`"),
-            ));
+                .help("write a variable as `$name` or `${name}`"),
+            );
         } else {
             match resolve(name, scope) {
                 Ok(Part::Lit(text)) => literal.push_str(&text),
@@ -59,7 +58,11 @@ pub fn parse(text: &str, scope: &Scope<'_>) -> Result<Value, Vec<(usize, usize, 
                     }
                     parts.push(part);
                 }
-                Err(diagnostic) => errors.push((at, 1 + consumed, diagnostic)),
+                Err(problem) => errors.push(Problem {
+                    offset: at,
+                    len: 1 + consumed,
+                    ..problem
+                }),
             }
         }
         rest = &after[consumed..];
@@ -170,7 +173,8 @@ const BUILTINS: &[&str] = &[
     "remote_addr",
 ];
 
-fn resolve(name: &str, scope: &Scope<'_>) -> Result<Part, Diagnostic> {
+/// The part a name stands for; a problem's offset and length are the caller's to set.
+fn resolve(name: &str, scope: &Scope<'_>) -> Result<Part, Problem> {
     let var = match name {
         "uri" => Var::Uri,
         "request_uri" => Var::RequestUri,
@@ -183,7 +187,7 @@ fn resolve(name: &str, scope: &Scope<'_>) -> Result<Part, Diagnostic> {
     Ok(Part::Var(var))
 }
 
-fn resolve_other(name: &str, scope: &Scope<'_>) -> Result<Var, Diagnostic> {
+fn resolve_other(name: &str, scope: &Scope<'_>) -> Result<Var, Problem> {
     let prefixed = [("arg_", 0), ("http_", 1), ("cookie_", 2)];
     for (prefix, kind) in prefixed {
         if let Some(rest) = name.strip_prefix(prefix).filter(|r| !r.is_empty()) {
@@ -207,12 +211,13 @@ fn resolve_other(name: &str, scope: &Scope<'_>) -> Result<Var, Diagnostic> {
         } else {
             scope.no_captures_because.to_owned()
         };
-        return Err(Diagnostic::new(
+        return Err(Problem::new(
             Code::UndefinedVariable,
-            None,
             format!("`${n}` is not set here: {why}"),
+            0,
+            0,
         )
-        .with_help("name the group, `(?<name>…)`, and use `$name`"));
+        .help("name the group, `(?<name>…)`, and use `$name`"));
     }
     if scope.named.iter().any(|n| n == name) {
         return Ok(Var::Named(name.to_owned()));
@@ -225,15 +230,16 @@ fn resolve_other(name: &str, scope: &Scope<'_>) -> Result<Var, Diagnostic> {
         .copied()
         .chain(scope.params.iter().map(String::as_str))
         .chain(scope.named.iter().map(String::as_str));
-    let mut diagnostic = Diagnostic::new(
+    let mut problem = Problem::new(
         Code::UndefinedVariable,
-        None,
         format!("undefined variable `${name}`"),
+        0,
+        0,
     );
     if let Some(close) = did_you_mean(name, known) {
-        diagnostic.help = Some(format!("did you mean `${close}`?"));
+        problem.help = Some(format!("did you mean `${close}`?"));
     }
-    Err(diagnostic)
+    Err(problem)
 }
 
 #[cfg(test)]
@@ -278,8 +284,8 @@ mod tests {
     fn undefined_names_are_reported_with_a_suggestion() {
         let errors = parse("/$firts/$3/$", &scope()).unwrap_err();
         assert_eq!(errors.len(), 3);
-        assert_eq!(errors[0].0, 1);
-        assert_eq!(errors[0].2.help.as_deref(), Some("did you mean `$first`?"));
+        assert_eq!(errors[0].offset, 1);
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `$first`?"));
     }
 
     #[test]

@@ -5,17 +5,19 @@
 //! (every location on its way, not only the one that decided: a `rewrite … last` location that hands
 //! the request on is covered), so servers and locations no case reaches are listed.
 
-use crate::config;
+pub mod compare;
+
 use crate::diagnostic::Diagnostics;
 use crate::error::Error;
-use crate::event::Request;
-use crate::expect::{self, Decider};
+use crate::harness::event::Request;
+use crate::harness::{Decision, Harness, RunError};
 use crate::ir::Program;
 use crate::model::Case;
-use crate::run::{Decision, Harness, RunError};
+use crate::read::config;
 use crate::source::SourceFile;
-use crate::tests_model;
 use crate::validate::Validator;
+use crate::validate::cases;
+use compare::Decider;
 
 /// The outcome of a run.
 #[derive(Debug, Default)]
@@ -102,7 +104,7 @@ pub fn report(program: &Program, cases: &[Case], results: &[Result<Decision, Run
 pub fn load_cases(file: &SourceFile, diags: &mut Diagnostics) -> Option<Vec<Case>> {
     let raw = config::parse_cases(file, diags)?;
     let mut v = Validator { file, diags };
-    Some(tests_model::cases(&mut v, &raw))
+    Some(cases::cases(&mut v, &raw))
 }
 
 /// The request a case sends.
@@ -135,7 +137,7 @@ fn failure(
     let decision = result.as_ref().ok();
     let matched = decision.and_then(|d| matched_text(program, d));
     if let Some(decision) = decision
-        && expect::compare(&case.expect, decision, matched).is_empty()
+        && compare::compare(&case.expect, decision, matched).is_empty()
     {
         return None;
     }
@@ -151,7 +153,7 @@ fn failure(
         index + 1,
         case.url,
         case.at,
-        expect::render_failure(request, &case.expect, result, decider)
+        compare::render_failure(request, &case.expect, result, decider)
     ))
 }
 

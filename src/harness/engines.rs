@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::Error;
-use crate::event::{
+use crate::harness::event::{
     DISTRIBUTION_DOMAIN, DISTRIBUTION_ID, REQUEST_ID, Request, query_pairs, split_url,
 };
-use crate::run::{CF_IMPORT, Decision, Harness, OriginCall, Outcome, RunError};
+use crate::harness::{CF_IMPORT, Decision, Harness, OriginCall, Outcome, RunError};
 use crate::runtime::Runtime;
 
 /// A JavaScript engine that can run the generated function.
@@ -460,7 +460,7 @@ mod tests {
     use boa_engine::{Context, Source, js_string};
 
     use super::*;
-    use crate::event::build_event;
+    use crate::harness::event::build_event;
 
     #[test]
     fn the_event_text_is_the_harness_event() {

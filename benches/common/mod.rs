@@ -1,0 +1,50 @@
+//! What every bench program shares: reading rules, generating the function, medians, verdicts.
+//! Each bench includes it with `mod common;` (a folder, so cargo does not take it for a bench).
+
+#![allow(dead_code)] // each bench uses its own part
+
+use std::path::Path;
+use std::time::Duration;
+
+use edgeroute::diagnostic::Diagnostics;
+use edgeroute::model::Rules;
+use edgeroute::pipeline::{self, Generated};
+
+/// Valid rules from text (a bench's own generated rules).
+pub fn load(text: &str) -> Rules {
+    pipeline::load_bytes("rules.yaml", text.as_bytes().to_vec())
+        .rules
+        .expect("valid rules")
+}
+
+/// Valid rules from a file under the crate's root.
+pub fn load_file(path: &str) -> Rules {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    pipeline::load(&path)
+        .expect("readable rules")
+        .rules
+        .expect("valid rules")
+}
+
+/// The compact function; a size over the budget is only a diagnostic here.
+pub fn generate(rules: &Rules) -> Generated {
+    pipeline::generate(rules, &mut Diagnostics::default()).expect("generate")
+}
+
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+pub fn median_duration(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+pub fn verdict(met: bool) -> &'static str {
+    if met { "target met" } else { "NOT met" }
+}

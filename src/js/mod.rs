@@ -1,0 +1,8 @@
+//! Stage 4, the JavaScript back end: `emit` renders the templates and the IR's tables, `compact`
+//! prints the upload, `gate` parses JavaScript with swc and holds it to a runtime's dialect (also
+//! `lint-js`), `size` checks the 10 KB budget and says where the bytes go.
+
+pub mod compact;
+pub mod emit;
+pub mod gate;
+pub mod size;
