@@ -29,12 +29,12 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use edgeroute::diagnostic::Diagnostics;
-use edgeroute::engine::{self, Engine};
-use edgeroute::event::{Request, query_pairs};
+use edgeroute::harness::engines::{self, Engine};
+use edgeroute::harness::event::{Request, query_pairs};
+use edgeroute::harness::{Decision, Outcome, RunError};
 use edgeroute::ir::Program;
 use edgeroute::model::{Rules, ServerName};
-use edgeroute::run::{Decision, Outcome, RunError};
-use edgeroute::{export, pipeline};
+use edgeroute::{pipeline, review::export_nginx};
 
 use crate::common::{edgeroute, fixtures, root, stem, text};
 use crate::oracle::{self, Answer, Nginx};
@@ -45,7 +45,7 @@ use crate::rulegen::{self, Rng};
 const SEED: u64 = 0xED6E_2026;
 const SETS: usize = 50;
 /// Probes per rule set (fixtures keep all their golden URLs on top).
-const RANDOM_PROBES: usize = 48;
+const RANDOM_PROBES: usize = 64;
 const FIXTURE_PROBES: usize = 400;
 
 /// rules.md "Deviations from nginx": the cases where the function's answer differs on purpose.
@@ -264,7 +264,7 @@ fn non_ascii_header_text_in_a_path_is_its_utf8_bytes() {
     let mut diagnostics = Diagnostics::default();
     let generated = pipeline::generate(&rules, &mut diagnostics).expect("generates");
     let requests: Vec<Request> = probes.iter().map(Probe::request).collect();
-    let boa = engine::route_all(
+    let boa = engines::route_all(
         Engine::Boa,
         &generated.js,
         generated.program.runtime,
@@ -298,6 +298,53 @@ fn non_ascii_header_text_in_a_path_is_its_utf8_bytes() {
     tally.assert_clean();
 }
 
+/// rules.md "Safety": every request-derived value written into a query string is escaped, a
+/// redirect's as well. A `return 3xx` target writes header and cookie text raw into its query
+/// (`/y?ua=$http_user_agent` with `User-Agent: x&admin=1 é` → `/y?ua=x&admin=1 é`), and a capture
+/// as a path (`$1` = `a&admin=1` makes a pair); `rewrite … redirect` escapes them. nginx writes
+/// them raw too, so this is checked on the function's own answers (`unsafe_answer`) and, once
+/// escaped, against nginx (a `location-escaping` deviation) and between engines.
+#[test]
+#[ignore = "router bug, reported: request data in a `return` redirect's query string is not escaped"]
+fn request_data_in_a_return_query_is_escaped() {
+    let text = "edgeroute: 1\nservers:\n  - server_name: a.test\n    root: /r\n    locations:\n\
+                \x20     - location: /p/\n        return: '302 /y?ua=$http_user_agent&c=$cookie_sid&f=$arg_f'\n\
+                \x20     - location: /s/\n        return: '302 https://$host/s?ua=$http_user_agent'\n\
+                \x20     - location: '~ ^/re/(.*)$'\n        return: '302 /y?c=$1'\n";
+    let rules = valid(text).expect("valid rules");
+    let mut probes = Vec::new();
+    for (target, ua) in [
+        ("/p/a?f=x", "x&admin=1"),
+        ("/p/a?f=x", "caf\u{e9} 1#2"),
+        ("/s/a", "x&admin=1"),
+        ("/re/a&admin=1", "x"),
+    ] {
+        let mut p = Probe::new(
+            "a.test",
+            target,
+            edgeroute::model::DEFAULT_IP,
+            format!("request data {ua:?} in a return's query"),
+        );
+        p.headers = vec![("user-agent".to_owned(), ua.to_owned())];
+        p.cookies = vec![("sid".to_owned(), "s&admin=1".to_owned())];
+        probes.push(p);
+    }
+    let tools = Tools::find("request data in a return's query");
+    let mut tally = Tally::default();
+    check_set(
+        "return query",
+        &rules,
+        None,
+        &probes,
+        &tools,
+        true,
+        &mut tally,
+    );
+    tally.report("request data in a return's query", &tools);
+    tally.assert_clean();
+    assert!(tally.safety_checked == probes.len());
+}
+
 /// The suite must notice a wrong router: prefixes taken first-match in file order, and `^~`
 /// ignored. Both are run through the very comparison the suite uses.
 #[test]
@@ -322,7 +369,7 @@ fn a_wrong_generated_function_fails_the_suite() {
             let Some(rules) = valid(&text) else { continue };
             let mut program = edgeroute::compile::compile(&rules);
             mutate(&mut program);
-            let js = edgeroute::emit::emit(&program).expect("emit");
+            let js = edgeroute::js::emit::emit(&program).expect("emit");
             let probes = probes::probes(&rules, SEED + n as u64, RANDOM_PROBES);
             check_set(
                 &format!("mutant {n}"),
@@ -608,7 +655,7 @@ fn check_set(
     let js = js.unwrap_or(generated.js);
     let program = generated.program;
     let requests: Vec<Request> = probes.iter().map(Probe::request).collect();
-    let boa = engine::route_all(Engine::Boa, &js, program.runtime, &requests).expect("boa runs");
+    let boa = engines::route_all(Engine::Boa, &js, program.runtime, &requests).expect("boa runs");
     for (probe, decision) in probes.iter().zip(&boa) {
         if let Ok(decision) = decision {
             tally.safety_checked += 1;
@@ -650,7 +697,7 @@ fn compare_engines(
     boa: &[Result<Decision, RunError>],
     tally: &mut Tally,
 ) {
-    let other = engine::route_all(engine, js, program.runtime, requests)
+    let other = engines::route_all(engine, js, program.runtime, requests)
         .unwrap_or_else(|e| panic!("{name}: {}: {e}", engine.name()));
     for ((request, a), b) in requests.iter().zip(boa).zip(&other) {
         tally.engine_compared += 1;
@@ -670,7 +717,7 @@ fn compare_engines(
 fn same_decision(a: &Result<Decision, RunError>, b: &Result<Decision, RunError>) -> bool {
     match (a, b) {
         (Ok(a), Ok(b)) => {
-            let trace = |d: &Decision| d.trace.iter().map(engine::normalize).collect::<Vec<_>>();
+            let trace = |d: &Decision| d.trace.iter().map(engines::normalize).collect::<Vec<_>>();
             a.outcome == b.outcome
                 && a.server == b.server
                 && a.location == b.location
@@ -692,12 +739,12 @@ fn compare_with_nginx(
     tally: &mut Tally,
 ) {
     let conf = |listen: &str, html: &str| {
-        let options = export::Options {
+        let options = export_nginx::Options {
             listen: listen.to_owned(),
             root_prefix: html.to_owned(),
             source: name.to_owned(),
         };
-        export::nginx(rules, &options)
+        export_nginx::nginx(rules, &options)
     };
     let mut nginx = match Nginx::start(binary, conf) {
         Ok(nginx) => nginx,
@@ -991,24 +1038,16 @@ fn unsafe_answer(probe: &Probe, decision: &Decision, rules: &Rules) -> Option<&'
     match &decision.outcome {
         Outcome::Answer { status: 400, .. } => None,
         _ if refused => Some("a Host or request line it refuses was not answered 400"),
-        Outcome::Answer { .. } => None,
+        Outcome::Answer { headers, .. } => {
+            let location = headers.iter().find(|(n, _)| n == "location");
+            let query = location.and_then(|(_, v)| v.split_once('?'));
+            query.and_then(|(_, q)| unsafe_query(probe, &query_pairs(q)))
+        }
         Outcome::Pass {
             uri, querystring, ..
         } => {
-            let own_query = probe.target.split_once('?').map_or("", |(_, q)| q);
-            let pairs = query_pairs(own_query);
-            if querystring
-                .iter()
-                .any(|(k, _)| k == "admin" && !pairs.iter().any(|(o, _)| o == "admin"))
-            {
-                return Some("request data added a pair to the query string");
-            }
-            if querystring
-                .iter()
-                .flat_map(|(k, v)| k.chars().chain(v.chars()))
-                .any(|c| !c.is_ascii_graphic() || c == '#')
-            {
-                return Some("a query string with a raw space, `#`, control or non-ASCII char");
+            if let Some(why) = unsafe_query(probe, querystring) {
+                return Some(why);
             }
             // the host's first label is a tenant when a name with params matched it
             let server = decision.server.and_then(|s| rules.servers.get(s));
@@ -1043,6 +1082,28 @@ fn unsafe_answer(probe: &Probe, decision: &Decision, rules: &Rules) -> Option<&'
             None
         }
     }
+}
+
+/// A query string (passed on, or a redirect's) that request data reshaped: an `admin` pair the
+/// request's own query did not hold (the probes hide `&admin=1` in header, cookie and path
+/// values), or a raw space, `#`, control or non-ASCII char.
+fn unsafe_query(probe: &Probe, pairs: &[(String, String)]) -> Option<&'static str> {
+    let own_query = probe.target.split_once('?').map_or("", |(_, q)| q);
+    let own = query_pairs(own_query);
+    if pairs
+        .iter()
+        .any(|(k, _)| k == "admin" && !own.iter().any(|(o, _)| o == "admin"))
+    {
+        return Some("request data added a pair to the query string");
+    }
+    if pairs
+        .iter()
+        .flat_map(|(k, v)| k.chars().chain(v.chars()))
+        .any(|c| !c.is_ascii_graphic() || c == '#')
+    {
+        return Some("a query string with a raw space, `#`, control or non-ASCII char");
+    }
+    None
 }
 
 /// A Host char rules.md refuses (400) that nginx accepts.

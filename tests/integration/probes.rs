@@ -7,7 +7,7 @@
 //! another tenant (`-2/secret.js` after a param). What nginx cannot receive as the function does
 //! is marked ([`Probe::not_for_nginx`]) and compared between the engines only.
 
-use edgeroute::event::Request;
+use edgeroute::harness::event::Request;
 use edgeroute::model::{
     AccessEntry, Block, DEFAULT_IP, LocationKind, Part, Regex, Rules, Server, ServerName, Value,
     Var,
@@ -182,7 +182,7 @@ fn compile(regex: &Regex) -> Result<regress::Regex, regress::Error> {
 }
 
 fn from_test_url(url: &str, ip: &str) -> Option<Probe> {
-    let parts = edgeroute::event::split_url(url).ok()?;
+    let parts = edgeroute::harness::event::split_url(url).ok()?;
     if parts.host.is_empty() || parts.host.contains(['%', ' ']) {
         return None;
     }
@@ -339,7 +339,12 @@ fn server_probes(server: &Server, rng: &mut Rng, out: &mut Vec<Probe>, keep: &mu
     }
     let across = DATA.last().expect("listed");
     for (path, ip, at, reads) in crossing {
-        let plain = Probe::new(&host, &path, &ip, format!("the tenant boundary at {at}"));
+        let what = if path.contains("admin") {
+            "a capture holding `&admin=1`"
+        } else {
+            "the tenant boundary"
+        };
+        let plain = Probe::new(&host, &path, &ip, format!("{what} at {at}"));
         let probe = across.probe(&host, &path, &ip, format!("{} at {at}", across.why));
         lists[usize::from(reads)].push(plain);
         lists[usize::from(reads)].push(probe);
@@ -424,7 +429,8 @@ impl Data {
 }
 
 /// Paths that make a location's own path, capture or rest start with `-2/`: after a param in
-/// root or alias (`alias: /$id` on `/files/`, `/$id$1`), they would name tenant `ID-2`.
+/// root or alias (`alias: /$id` on `/files/`, `/$id$1`), they would name tenant `ID-2`; and
+/// paths whose captures hold `&admin=1`.
 fn crossing_paths(kind: &LocationKind, block: &Block, rng: &mut Rng) -> Vec<String> {
     let mut out = match kind {
         LocationKind::Prefix { path, .. } if path != "/" => vec![format!("{path}-2/secret.js")],
@@ -444,7 +450,8 @@ fn crossing_rewrite_paths(block: &Block, rng: &mut Rng) -> Vec<String> {
         .collect()
 }
 
-/// A sample of the regex with `-2/secret.js` after it (or after its last `/`) that still matches.
+/// A sample of the regex with `-2/secret.js` after it (or after its last `/`) that still matches;
+/// and one with `&admin=1` after its last `/`, for captures put into a query string.
 fn crossing_samples(regex: &Regex, rng: &mut Rng) -> Vec<String> {
     let mut out = Vec::new();
     for sample in regex_samples(regex, rng, 2) {
@@ -462,6 +469,10 @@ fn crossing_samples(regex: &Regex, rng: &mut Rng) -> Vec<String> {
                 out.push(encode(&path));
                 break;
             }
+        }
+        let marked = format!("{cut}&admin=1{}", &sample[cut.len()..]);
+        if path_ok(&marked) && matches(regex, &marked) && !out.contains(&marked) {
+            out.push(encode(&marked));
         }
     }
     out

@@ -345,7 +345,9 @@ impl Gen<'_> {
             }
             return;
         }
-        if self.rng.chance(20) {
+        // a `^~` prefix decides only where its answer differs from the regexes': often its own root
+        let own_root = if text.starts_with("^~") { 60 } else { 20 };
+        if self.rng.chance(own_root) {
             self.out.push_str(&format!("        root: /other{j}\n"));
         }
         let rewrites = if self.plan.rewrite && self.rng.chance(30) {
