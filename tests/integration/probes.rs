@@ -379,8 +379,9 @@ const DATA: &[Data] = &[
             "user-agent",
             "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
         )],
-        cookies: &[("sid", "a b+c"), ("f", "/d e.js")],
-        query: "f=/caf%C3%A9.js&q=a+b;c",
+        // names in another case, and a repeated argument (the first one counts)
+        cookies: &[("SID", "a b+c"), ("f", "/d e.js")],
+        query: "F=/caf%C3%A9.js&q=a+b;c&f=/e.js",
     },
     Data {
         why: "non-ASCII request data",

@@ -457,6 +457,7 @@ impl Gen<'_> {
             let mut sets = vec![
                 "{ x-edge: '$host' }",
                 "{ x-ua: '$http_user_agent', x-sid: '$cookie_sid' }",
+                "{ x-ip: '$remote_addr', x-sid: '$cookie_sid' }",
             ];
             if args {
                 sets.push("{ x-q: '$args', x-f: '$arg_f' }");
