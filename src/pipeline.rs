@@ -72,7 +72,7 @@ pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generate
     let pretty = emit::emit(&program)?;
     gate(&pretty, &program)?;
     let compact =
-        crate::js::compact::compact(&pretty, program.runtime).map_err(|e| Error::Generated {
+        crate::js::minify::minify(&pretty, program.runtime).map_err(|e| Error::Generated {
             message: e.to_string(),
             snippet: String::new(),
         })?;

@@ -36,7 +36,7 @@ pub fn compact(source: &str, runtime: Runtime) -> Result<String, CompactError> {
 
 fn compact_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     let mut parsed = gate::parse(source).map_err(CompactError::Syntax)?;
-    parsed.module.visit_mut_with(&mut BareKeys);
+    bare_keys(&mut parsed.module);
     let keep_import = runtime == Runtime::Js2 && gate::first_line_is_import(source);
     if keep_import && starts_with_import(&parsed.module) {
         parsed.module.body.remove(0);
@@ -71,6 +71,11 @@ pub fn readable(source: &str) -> Result<String, CompactError> {
         let parsed = gate::parse(source).map_err(CompactError::Syntax)?;
         print(&parsed.module, &parsed.source_map, false)
     })
+}
+
+/// Every string property key that is a plain identifier written as that identifier.
+pub(crate) fn bare_keys(module: &mut Module) {
+    module.visit_mut_with(&mut BareKeys);
 }
 
 /// Writes a string property key that is a plain identifier as that identifier (`{"k":1}` →
@@ -146,7 +151,7 @@ fn is_plain_identifier(text: &str) -> bool {
         && !RESERVED.contains(&text)
 }
 
-fn starts_with_import(module: &Module) -> bool {
+pub(crate) fn starts_with_import(module: &Module) -> bool {
     matches!(
         module.body.first(),
         Some(ModuleItem::ModuleDecl(ModuleDecl::Import(_)))
@@ -154,7 +159,10 @@ fn starts_with_import(module: &Module) -> bool {
 }
 
 /// Prints `module` without comments and with minimal whitespace.
-fn emit(module: &Module, source_map: &Lrc<swc_common::SourceMap>) -> Result<String, CompactError> {
+pub(crate) fn emit(
+    module: &Module,
+    source_map: &Lrc<swc_common::SourceMap>,
+) -> Result<String, CompactError> {
     print(module, source_map, true)
 }
 

@@ -5,4 +5,5 @@
 pub mod compact;
 pub mod emit;
 pub mod gate;
+pub mod minify;
 pub mod size;

@@ -76,7 +76,7 @@ fn ok_fixtures_compile_to_the_snapshotted_function() {
 /// The upload bytes: the header comment, then the compacted program on one line (the import first,
 /// on 2.0 with `origin`). They are the pretty form minus comments and layout, nothing else.
 #[test]
-fn the_upload_bytes_are_the_compacted_pretty_form() {
+fn the_upload_bytes_are_the_minified_pretty_form() {
     for path in fixtures("ok") {
         let (_, generated) = generate(&path, declared_runtime(&path));
         let runtime = generated.program.runtime;
@@ -92,9 +92,9 @@ fn the_upload_bytes_are_the_compacted_pretty_form() {
         );
         let code: Vec<&str> = lines.collect();
         assert_eq!(code.len(), 1, "{}: one line of code", path.display());
-        let compacted =
-            edgeroute::js::compact::compact(&generated.pretty, runtime).expect("compacts");
-        assert!(compacted.ends_with(code[0]), "{}", path.display());
+        let minified =
+            edgeroute::js::minify::minify(&generated.pretty, runtime).expect("minifies");
+        assert!(minified.ends_with(code[0]), "{}", path.display());
         assert!(generated.js.ends_with('\n'));
     }
 }

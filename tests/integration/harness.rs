@@ -261,11 +261,16 @@ fn a_function_that_throws_fails_its_case_with_the_503_and_the_message() {
     let mut loaded = pipeline::load_bytes(PREVIEWS, text.into_bytes());
     let rules = loaded.rules.take().expect("valid rules");
     let generated = pipeline::generate(&rules, &mut loaded.diagnostics).expect("generate");
-    let head = "function route(ev,tr){";
-    assert!(generated.js.contains(head), "the router's entry point");
-    let boom =
-        "function route(ev,tr){if(ev.request.uri=='/boom')throw new TypeError('boom at the edge');";
-    let js = generated.js.replacen(head, boom, 1);
+    // the entry point, whatever names the minifier gave its parameters
+    let start = generated.js.find("function route(").expect("the router's entry point");
+    let open = start + generated.js[start..].find('{').expect("its body");
+    let event = &generated.js[start + "function route(".len()..open]
+        .split([',', ')'])
+        .next()
+        .expect("its first parameter");
+    let boom = format!("if({event}.request.uri=='/boom')throw new TypeError('boom at the edge');");
+    let mut js = generated.js.clone();
+    js.insert_str(open + 1, &boom);
     let cases = cases(
         "tests:\n  - url: https://kahoot-1234.group1.example.com/boom\n    ip: 192.0.2.10\n    \
          uri: /kahoot-1234/app1/index.html\n  - url: https://kahoot-1234.group1.example.com/ok\n    \

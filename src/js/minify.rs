@@ -1,0 +1,88 @@
+//! The upload: the readable function minified by swc's minifier. Unused helpers are dropped (the
+//! runtime is written whole; what the compiled code never calls does not reach the upload), and
+//! every name but `handler`, `route` and the `cloudfront` module's `cf` is shortened by the mangler.
+//! The result is deterministic (one thread, no name cache) and plain ES 5.1: the caller gates it
+//! again all the same. The first-line `cloudfront` import is kept byte for byte, because the harness
+//! swaps exactly that line for a stub (cloudfront-runtime.md §1 [R]).
+
+use swc_common::{GLOBALS, Globals, Mark};
+use swc_ecma_ast::{EsVersion, Program};
+use swc_ecma_minifier::option::{
+    CompressOptions, ExtraOptions, MangleOptions, MinifyOptions, TopLevelOptions,
+};
+use swc_ecma_transforms_base::{fixer::fixer, resolver};
+use swc_ecma_visit::VisitMutWith;
+
+use crate::js::compact::{self, CompactError};
+use crate::js::gate::{self, CLOUDFRONT_IMPORT};
+use crate::runtime::Runtime;
+
+/// The names the outside world calls or binds: CloudFront calls `handler`; the harness, `explain`
+/// and `diff` call `route`; the harness binds `cf` in place of the import line.
+const KEPT: [&str; 3] = ["handler", "route", "cf"];
+
+/// Minifies `source` for upload. On 2.0 a first-line `import cf from 'cloudfront';` stays the first
+/// line, unchanged and followed by a line break; everything else is printed on one line.
+pub fn minify(source: &str, runtime: Runtime) -> Result<String, CompactError> {
+    gate::with_stack_for(source, || minify_here(source, runtime))
+}
+
+fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
+    let mut parsed = gate::parse(source).map_err(CompactError::Syntax)?;
+    let keep_import = runtime == Runtime::Js2 && gate::first_line_is_import(source);
+    let module = std::mem::take(&mut parsed.module);
+    let module = GLOBALS.set(&Globals::new(), || {
+        let unresolved_mark = Mark::new();
+        let top_level_mark = Mark::new();
+        let mut program = Program::Module(module);
+        program.visit_mut_with(&mut resolver(unresolved_mark, top_level_mark, false));
+        let options = options();
+        let extra = ExtraOptions {
+            unresolved_mark,
+            top_level_mark,
+            mangle_name_cache: None,
+        };
+        let mut program = swc_ecma_minifier::optimize(
+            program,
+            parsed.source_map.clone(),
+            None,
+            None,
+            &options,
+            &extra,
+        );
+        program.visit_mut_with(&mut fixer(None));
+        match program {
+            Program::Module(module) => module,
+            Program::Script(_) => unreachable!("a module stays a module"),
+        }
+    });
+    parsed.module = module;
+    compact::bare_keys(&mut parsed.module);
+    if keep_import && compact::starts_with_import(&parsed.module) {
+        parsed.module.body.remove(0);
+        let code = compact::emit(&parsed.module, &parsed.source_map)?;
+        return Ok(format!("{CLOUDFRONT_IMPORT}\n{code}"));
+    }
+    compact::emit(&parsed.module, &parsed.source_map)
+}
+
+fn options() -> MinifyOptions {
+    let kept = || KEPT.iter().map(|&n| n.into()).collect::<Vec<_>>();
+    MinifyOptions {
+        compress: Some(CompressOptions {
+            // ES 5.1 in, ES 5.1 out: nothing may become an arrow, a template or a `let`
+            ecma: EsVersion::Es5,
+            arrows: false,
+            top_level: Some(TopLevelOptions { functions: true }),
+            top_retain: kept(),
+            passes: 2,
+            ..CompressOptions::default()
+        }),
+        mangle: Some(MangleOptions {
+            top_level: Some(true),
+            reserved: kept(),
+            ..MangleOptions::default()
+        }),
+        ..MinifyOptions::default()
+    }
+}
