@@ -76,6 +76,9 @@ fn options() -> MinifyOptions {
             top_level: Some(TopLevelOptions { functions: true }),
             top_retain: kept(),
             passes: 2,
+            // no long comma sequences or deep conditionals: every engine's parser recurses over
+            // them, and boa overflows a 2 MB stack on a long one
+            sequences: 0,
             ..CompressOptions::default()
         }),
         mangle: Some(MangleOptions {
