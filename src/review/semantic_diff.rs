@@ -108,7 +108,7 @@ fn load(generated: &Generated) -> Result<Harness, Error> {
     })
 }
 
-fn verdict(program: &Program, result: &Result<Decision, RunError>) -> Verdict {
+pub(crate) fn verdict(program: &Program, result: &Result<Decision, RunError>) -> Verdict {
     match result {
         Ok(decision) => {
             let server = decision.server.and_then(|s| program.names.get(s));
@@ -334,7 +334,7 @@ fn effective(server: &Server, location: &Location) -> Location {
 }
 
 /// Locations and servers added, removed and changed, keyed by their texts.
-fn rule_changes(old: &Program, new: &Program) -> Vec<String> {
+pub(crate) fn rule_changes(old: &Program, new: &Program) -> Vec<String> {
     let table = |p: &Program| -> BTreeMap<(String, String), String> {
         let mut map = BTreeMap::new();
         for (s, names) in p.names.iter().enumerate() {
