@@ -387,10 +387,7 @@ const DATA: &[Data] = &[
         why: "non-ASCII request data",
         headers: &[
             ("user-agent", "caf\u{e9} \u{20ac} #1"),
-            // not a non-ASCII x-file yet: the router writes header text put into a path as
-            // one byte per char (`/été.js` → `/%E9t%E9.js`, nginx `/%C3%A9t%C3%A9.js`); see
-            // the ignored `non_ascii_header_text_in_a_path_is_its_utf8_bytes`
-            ("x-file", "/n.js"),
+            ("x-file", "/\u{e9}t\u{e9}.js"),
         ],
         cookies: &[("sid", "\u{e9}t\u{e9} x"), ("f", "/z.js")],
         query: "q=%E2%82%AC&f=/%C3%A9.js",
@@ -480,8 +477,9 @@ fn crossing_samples(regex: &Regex, rng: &mut Rng) -> Vec<String> {
 }
 
 /// Each textual form of an address (rules.md "Safety": every IPv4-mapped form is IPv4): for IPv4,
-/// `::ffff:a.b.c.d`, `::ffff:hhhh:hhhh`, `0:0:0:0:0:ffff:a.b.c.d`, upper case and uncompressed;
-/// for IPv6, uncompressed and upper case.
+/// `::ffff:a.b.c.d`, `::ffff:hhhh:hhhh`, `0:0:0:0:0:ffff:a.b.c.d`, upper case and uncompressed,
+/// and the look-alikes that are IPv6 (`::a.b.c.d`, `::ffff:0:a.b.c.d`); for IPv6, uncompressed
+/// and upper case.
 pub fn address_forms(ip: &str) -> Vec<String> {
     match ip.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(v4)) => {
@@ -494,6 +492,9 @@ pub fn address_forms(ip: &str) -> Vec<String> {
                 format!("0:0:0:0:0:ffff:{v4}"),
                 format!("::FFFF:{hi:X}:{lo:X}"),
                 format!("0000:0000:0000:0000:0000:FFFF:{hi:04X}:{lo:04X}"),
+                // not IPv4-mapped: IPv4-compatible and IPv4-translated are IPv6 addresses
+                format!("::{v4}"),
+                format!("::ffff:0:{v4}"),
             ]
         }
         Ok(std::net::IpAddr::V6(v6)) => {

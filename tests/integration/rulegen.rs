@@ -416,9 +416,14 @@ impl Gen<'_> {
                 "302 https://elsewhere.example.com/x",
                 "307 /t?x=1",
                 "308 $scheme://$host/perm",
+                "302 /t?ua=$http_user_agent&c=$cookie_sid",
+                "200 'ua=$http_user_agent'",
             ];
             if args {
                 values.push("200 'uri=$uri args=$args'");
+            }
+            if groups > 0 {
+                values.push("302 /t?c=$1&u=$uri");
             }
             let value = self.rng.pick(&values);
             self.have.ret = true;
