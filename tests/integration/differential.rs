@@ -368,7 +368,7 @@ fn a_wrong_generated_function_fails_the_suite() {
             let Some(rules) = valid(&text) else { continue };
             let mut program = edgeroute::compile::compile(&rules);
             mutate(&mut program);
-            let js = edgeroute::js::emit::emit(&program, true).expect("emit");
+            let js = edgeroute::js::emit::emit(&program).expect("emit");
             let probes = probes::probes(&rules, SEED + n as u64, RANDOM_PROBES);
             check_set(
                 &format!("mutant {n}"),
