@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod codes;
+mod replay;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::error::Error;
@@ -102,6 +103,8 @@ enum Command {
     Explain(ExplainArgs),
     /// Show which requests change outcome between two rule files (or a file and its git revision).
     Diff(DiffArgs),
+    /// Run logged requests (CloudFront standard logs, request lists) through the rules: where traffic goes.
+    Replay(replay::ReplayArgs),
     /// Print the JSON Schema of the rules file (for editors: completion and hover).
     Schema,
     /// Every diagnostic code and lint-js rule: what it means and how to fix it.
@@ -244,6 +247,8 @@ struct DiffArgs {
     /// Exit 1 when any request changes outcome.
     #[arg(long)]
     exit_code: bool,
+    #[command(flatten)]
+    logs: replay::DiffLogArgs,
 }
 
 #[derive(Args, Debug)]
@@ -298,6 +303,7 @@ pub fn main() -> ExitCode {
         Command::LintJs(args) => lint_js(&ui, args),
         Command::Explain(args) => explain(&ui, args),
         Command::Diff(args) => diff(&ui, args),
+        Command::Replay(args) => replay::replay(&ui, args),
         Command::Schema => {
             ui.out(&crate::schema::json());
             Ok(true)
@@ -700,6 +706,10 @@ fn diff(ui: &Ui, args: &DiffArgs) -> Result<bool, Error> {
             Some(generated) => sides.push((loaded, generated)),
             None => return Ok(false),
         }
+    }
+    if !args.logs.requests.is_empty() {
+        let (old, new) = (&sides[0].1, &sides[1].1);
+        return replay::diff(ui, &args.logs, old, new, args.exit_code);
     }
     let report =
         crate::review::semantic_diff::compare(&side(&sides[0]), &side(&sides[1]), args.js)?;

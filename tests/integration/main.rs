@@ -16,6 +16,7 @@ mod newcomer;
 mod oracle;
 mod probes;
 mod promises;
+mod replay;
 mod request_fuzz;
 mod review;
 mod rulegen;

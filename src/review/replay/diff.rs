@@ -184,13 +184,7 @@ impl Report {
         out.push_str(&super::problems_text(&self.read));
         let _ = writeln!(out, "{}", self.headline());
         for group in &self.groups {
-            let _ = writeln!(
-                out,
-                "\n{}: {} lines, {} requests",
-                group.title(),
-                group.count.lines,
-                group.count.requests
-            );
+            let _ = writeln!(out, "\n{}: {}", group.title(), group.count);
             for e in &group.examples {
                 let _ = writeln!(out, "  {}× {}", e.request.count, e.request.describe());
                 let _ = writeln!(out, "    - {}", e.old.result);
@@ -231,10 +225,9 @@ impl Report {
         for group in &self.groups {
             let _ = writeln!(
                 out,
-                "\n**{}**: {} lines, {} requests\n\n| lines | request | before | after |\n| ---: | --- | --- | --- |",
+                "\n**{}**: {}\n\n| lines | request | before | after |\n| ---: | --- | --- | --- |",
                 cell(&group.title()),
-                group.count.lines,
-                group.count.requests
+                group.count
             );
             for e in &group.examples {
                 let _ = writeln!(

@@ -42,6 +42,21 @@ impl Count {
     }
 }
 
+impl std::fmt::Display for Count {
+    /// `2 lines, 1 request`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |n: u64| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} line{}, {} request{}",
+            self.lines,
+            s(self.lines),
+            self.requests,
+            s(self.requests)
+        )
+    }
+}
+
 /// What one distinct request did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routed {
@@ -234,10 +249,11 @@ impl Report {
             };
             by_status.entry(status).or_default().add(lines);
             if routed.status.is_none() && routed.error.is_none() {
-                by_origin
-                    .entry(routed.class.clone())
-                    .or_default()
-                    .add(lines);
+                let path = routed
+                    .class
+                    .strip_prefix("origin ")
+                    .unwrap_or(&routed.class);
+                by_origin.entry(path.to_owned()).or_default().add(lines);
             }
             match routed.server.and_then(|s| servers.get_mut(s)) {
                 Some(count) => count.add(lines),
@@ -373,8 +389,8 @@ impl Report {
             for r in &self.refused {
                 let _ = writeln!(
                     out,
-                    "  {} by {}: {} lines, {} requests; e.g. {}",
-                    r.what, r.rule, r.count.lines, r.count.requests, r.example
+                    "  {} by {}: {}; e.g. {}",
+                    r.what, r.rule, r.count, r.example
                 );
             }
         }
