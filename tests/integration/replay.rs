@@ -286,3 +286,54 @@ fn diff_on_logged_requests_groups_the_changes_with_their_lines() {
         "{stdout}"
     );
 }
+
+#[test]
+fn diff_base_on_logged_requests_reads_the_old_rules_from_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run")
+    };
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(root().join(from), dir.path().join(to)).unwrap();
+    };
+    copy(RULES, "edgeroute.yaml");
+    copy(LOG, "cloudfront.log");
+    let git = |args: &[&str]| {
+        let mut all = vec![
+            "-c",
+            "user.name=edgeroute",
+            "-c",
+            "user.email=edgeroute@example.com",
+        ];
+        all.extend(args);
+        let output = run("git", &all);
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "edgeroute.yaml"]);
+    git(&["commit", "-q", "-m", "rules"]);
+    copy(NEXT, "edgeroute.yaml");
+    let output = run(
+        env!("CARGO_BIN_EXE_edgeroute"),
+        &[
+            "--format",
+            "json",
+            "diff",
+            "--base",
+            "HEAD",
+            "--requests",
+            "cloudfront.log",
+        ],
+    );
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["changed_requests"], 2);
+    assert_eq!(report["changed_lines"], 2);
+    assert_eq!(report["requests"], 12);
+}
