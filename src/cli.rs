@@ -502,7 +502,12 @@ fn check(ui: &Ui, common: &Common) -> Result<bool, Error> {
         return Ok(false);
     };
     let rules = loaded.rules.as_ref().expect("generated from valid rules");
-    let report = golden::run(&generated.js, &generated.program, &rules.tests)?;
+    let report = golden::run_with_trace(
+        &generated.js,
+        &generated.traced,
+        &generated.program,
+        &rules.tests,
+    )?;
     let passed = print_report(ui, &report, common.require_coverage);
     if passed {
         ui.out(&summary(&loaded, &generated));
@@ -522,7 +527,7 @@ fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
     } else {
         &generated.js
     };
-    let report = golden::run(js, &generated.program, &rules.tests)?;
+    let report = golden::run_with_trace(js, &generated.traced, &generated.program, &rules.tests)?;
     if !print_report(ui, &report, args.common.require_coverage) {
         ui.err(&format!(
             "{} was not written: tests failed\n",
@@ -571,12 +576,12 @@ fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
         }
     }
     let report = if engine == crate::harness::engines::Engine::Boa {
-        golden::run(&generated.js, &generated.program, &cases)?
+        golden::run_with_trace(&generated.js, &generated.traced, &generated.program, &cases)?
     } else {
         let requests: Vec<_> = cases.iter().map(golden::request).collect();
         let (js, runtime) = (&generated.js, generated.program.runtime);
         let results = crate::harness::engines::route_all(engine, js, runtime, &requests)?;
-        golden::report(&generated.program, &cases, &results)
+        golden::report(&generated.program, &cases, &results, &generated.traced)?
     };
     Ok(print_report(ui, &report, args.common.require_coverage))
 }
@@ -627,11 +632,11 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
         headers,
         cookies,
     };
-    let mut harness = crate::harness::Harness::load(&generated.js, generated.program.runtime)
+    let mut harness = crate::harness::Harness::load(&generated.traced, generated.program.runtime)
         .map_err(|e| Error::Generated {
-            message: e.to_string(),
-            snippet: String::new(),
-        })?;
+        message: e.to_string(),
+        snippet: String::new(),
+    })?;
     let result = harness.route(&request);
     if let Err(crate::harness::RunError::BadRequest(why)) = &result {
         return Err(Error::Usage(format!("{url}: {why}")));

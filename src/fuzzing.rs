@@ -43,8 +43,13 @@ pub fn check_rules(text: &str) -> bool {
         // Over the size budget: `check` stops here too.
         return false;
     }
-    let report = golden::run(&generated.js, &generated.program, &rules.tests)
-        .unwrap_or_else(|e| panic!("valid rules, function does not load: {e}"));
+    let report = golden::run_with_trace(
+        &generated.js,
+        &generated.traced,
+        &generated.program,
+        &rules.tests,
+    )
+    .unwrap_or_else(|e| panic!("valid rules, function does not load: {e}"));
     assert_eq!(report.passed() + report.failed(), rules.tests.len());
     for failure in report.failures() {
         assert!(!failure.is_empty());

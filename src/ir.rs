@@ -64,7 +64,64 @@ pub struct Data {
     pub d: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub a: Vec<Vec<AclEntry>>,
+    #[serde(serialize_with = "serialize_servers")]
     pub s: Vec<Server>,
+}
+
+/// Servers whose location tables (`x`, `b`, `q`, `r`, `l`) are written exactly like an earlier
+/// server's are written with `t`, that server's number, in their place: forty sites that differ
+/// only in their names and roots carry one copy of their locations.
+fn serialize_servers<S: Serializer>(servers: &[Server], s: S) -> Result<S::Ok, S::Error> {
+    let tables: Vec<String> = servers.iter().map(location_tables).collect();
+    let mut seq = s.serialize_seq(Some(servers.len()))?;
+    for (i, server) in servers.iter().enumerate() {
+        match tables[..i]
+            .iter()
+            .position(|t| *t == tables[i] && !t.is_empty())
+        {
+            Some(first) => seq.serialize_element(&SharedTables { server, first })?,
+            None => seq.serialize_element(server)?,
+        }
+    }
+    seq.end()
+}
+
+/// The location tables of a server as written, to compare.
+fn location_tables(server: &Server) -> String {
+    let value = serde_json::to_value(server).unwrap_or_default();
+    let keep = ["x", "b", "q", "r", "l"];
+    match value {
+        serde_json::Value::Object(map) => {
+            let tables: serde_json::Map<_, _> = map
+                .into_iter()
+                .filter(|(k, _)| keep.contains(&k.as_str()))
+                .collect();
+            serde_json::Value::Object(tables).to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+/// A server written with `t` in place of its location tables.
+struct SharedTables<'s> {
+    server: &'s Server,
+    first: usize,
+}
+
+impl Serialize for SharedTables<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let value = serde_json::to_value(self.server).map_err(serde::ser::Error::custom)?;
+        let mut map = s.serialize_map(None)?;
+        if let serde_json::Value::Object(fields) = value {
+            for (k, v) in fields {
+                if !["x", "b", "q", "r", "l"].contains(&k.as_str()) {
+                    map.serialize_entry(&k, &v)?;
+                }
+            }
+        }
+        map.serialize_entry("t", &self.first)?;
+        map.end()
+    }
 }
 
 /// `[re, server, params]`; `re` is -1 for a pattern found through `Data::k`.

@@ -23,8 +23,11 @@ pub struct Generated {
     pub program: Program,
     /// The bytes to upload.
     pub js: String,
-    /// The readable form (template output before compaction).
+    /// The readable form of the same program (template output before minification).
     pub pretty: String,
+    /// The traced build of the same rules (readable, with trace steps): what `explain`, `diff` and
+    /// coverage run, since the upload carries no trace code.
+    pub traced: String,
 }
 
 /// Read a file; a file that cannot be read is an [`Error`] (exit 2).
@@ -69,8 +72,10 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Loaded {
 /// Compile, emit, compact and check valid rules. A size over budget is a diagnostic in `diagnostics`.
 pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generated, Error> {
     let program = compile::compile(rules);
-    let pretty = emit::emit(&program)?;
+    let pretty = emit::emit(&program, false)?;
     gate(&pretty, &program)?;
+    let traced = emit::emit(&program, true)?;
+    gate(&traced, &program)?;
     let compact =
         crate::js::minify::minify(&pretty, program.runtime).map_err(|e| Error::Generated {
             message: e.to_string(),
@@ -83,6 +88,7 @@ pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generate
         program,
         js,
         pretty,
+        traced,
     })
 }
 

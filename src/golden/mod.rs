@@ -46,17 +46,21 @@ impl Report {
     }
 }
 
-/// Run `cases` against `js` (the bytes to upload), compiled from `program`.
+/// Run `cases` against `js`, compiled from `program`, when `js` carries trace steps itself (a
+/// traced build, or hand-made code in tests); else [`run_with_trace`].
 pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error> {
-    let mut harness = match Harness::load(js, program.runtime) {
-        Ok(h) => h,
-        Err(e) => {
-            return Err(Error::Generated {
-                message: e.to_string(),
-                snippet: String::new(),
-            });
-        }
-    };
+    run_with_trace(js, js, program, cases)
+}
+
+/// Run `cases` against `js` (the bytes to upload), compiled from `program`; `traced` is the traced
+/// build of the same rules, which coverage reads the locations a case entered from.
+pub fn run_with_trace(
+    js: &str,
+    traced: &str,
+    program: &Program,
+    cases: &[Case],
+) -> Result<Report, Error> {
+    let mut harness = load(js, program)?;
     let mut seen = Coverage::new(program);
     let mut report = Report::default();
     for (i, case) in cases.iter().enumerate() {
@@ -69,10 +73,31 @@ pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error>
             .results
             .push(failure(i, program, case, &request, &result));
     }
-    // The untraced run knows only the location that decided each case. Locations it left uncovered
-    // may still have been entered on the way (a `rewrite … last` hands the request on): only then are
-    // the cases run again with a trace, and only until every location is covered, so a file whose
-    // cases end in every location pays nothing for this.
+    // The untraced run knows only the location that decided each case.
+    let harness = if traced == js { Some(harness) } else { None };
+    fill_coverage(&mut seen, harness, traced, program, cases)?;
+    report.uncovered = seen.missing(program);
+    Ok(report)
+}
+
+/// The locations left uncovered may still have been entered on the way (a `rewrite … last` hands
+/// the request on): only then are the cases run again in the traced build (`harness`, when already
+/// loaded), and only until every location is covered, so a file whose cases end in every location
+/// pays nothing for this.
+fn fill_coverage(
+    seen: &mut Coverage,
+    harness: Option<Harness>,
+    traced: &str,
+    program: &Program,
+    cases: &[Case],
+) -> Result<(), Error> {
+    if seen.complete() {
+        return Ok(());
+    }
+    let mut harness = match harness {
+        Some(h) => h,
+        None => load(traced, program)?,
+    };
     for case in cases {
         if seen.complete() {
             break;
@@ -81,12 +106,24 @@ pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error>
             seen.record(&decision);
         }
     }
-    report.uncovered = seen.missing(program);
-    Ok(report)
+    Ok(())
 }
 
-/// The report of decisions made elsewhere (another engine ran the cases: `engine::route_all`).
-pub fn report(program: &Program, cases: &[Case], results: &[Result<Decision, RunError>]) -> Report {
+fn load(js: &str, program: &Program) -> Result<Harness, Error> {
+    Harness::load(js, program.runtime).map_err(|e| Error::Generated {
+        message: e.to_string(),
+        snippet: String::new(),
+    })
+}
+
+/// The report of decisions made elsewhere (another engine ran the cases: `engine::route_all`);
+/// `traced` is the traced build, for the locations cases entered on the way.
+pub fn report(
+    program: &Program,
+    cases: &[Case],
+    results: &[Result<Decision, RunError>],
+    traced: &str,
+) -> Result<Report, Error> {
     let mut seen = Coverage::new(program);
     let mut report = Report::default();
     for (i, (case, result)) in cases.iter().zip(results).enumerate() {
@@ -96,8 +133,9 @@ pub fn report(program: &Program, cases: &[Case], results: &[Result<Decision, Run
         let failed = failure(i, program, case, &request(case), result);
         report.results.push(failed);
     }
+    fill_coverage(&mut seen, None, traced, program, cases)?;
     report.uncovered = seen.missing(program);
-    report
+    Ok(report)
 }
 
 /// Read a cases file (`tests:` only).

@@ -24,8 +24,9 @@ pub fn header(program: &Program) -> String {
     )
 }
 
-/// Render the readable (uncompacted) function.
-pub fn emit(program: &Program) -> Result<String, Error> {
+/// Render the readable (unminified) function; `trace`: with the trace steps `explain`, `diff` and
+/// coverage read (`route(event, T)` pushes them onto `T`), which the upload never carries.
+pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // Guards sit on lines of their own (`{% if f.access %}`): drop those lines whole, so the readable
@@ -55,6 +56,7 @@ pub fn emit(program: &Program) -> Result<String, Error> {
         .and_then(|t| {
             t.render(context! {
                 import_cf,
+                trace,
                 header => header(program),
                 regexes => regexes.join(", "),
                 data => js_safe(&data),

@@ -102,7 +102,7 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>, with_js: bool) -> Result<Report, 
 }
 
 fn load(generated: &Generated) -> Result<Harness, Error> {
-    Harness::load(&generated.js, generated.program.runtime).map_err(|e| Error::Generated {
+    Harness::load(&generated.traced, generated.program.runtime).map_err(|e| Error::Generated {
         message: e.to_string(),
         snippet: String::new(),
     })

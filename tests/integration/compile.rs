@@ -92,8 +92,7 @@ fn the_upload_bytes_are_the_minified_pretty_form() {
         );
         let code: Vec<&str> = lines.collect();
         assert_eq!(code.len(), 1, "{}: one line of code", path.display());
-        let minified =
-            edgeroute::js::minify::minify(&generated.pretty, runtime).expect("minifies");
+        let minified = edgeroute::js::minify::minify(&generated.pretty, runtime).expect("minifies");
         assert!(minified.ends_with(code[0]), "{}", path.display());
         assert!(generated.js.ends_with('\n'));
     }

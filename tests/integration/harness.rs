@@ -262,7 +262,10 @@ fn a_function_that_throws_fails_its_case_with_the_503_and_the_message() {
     let rules = loaded.rules.take().expect("valid rules");
     let generated = pipeline::generate(&rules, &mut loaded.diagnostics).expect("generate");
     // the entry point, whatever names the minifier gave its parameters
-    let start = generated.js.find("function route(").expect("the router's entry point");
+    let start = generated
+        .js
+        .find("function route(")
+        .expect("the router's entry point");
     let open = start + generated.js[start..].find('{').expect("its body");
     let event = &generated.js[start + "function route(".len()..open]
         .split([',', ')'])
