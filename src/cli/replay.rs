@@ -61,6 +61,14 @@ fn split_args(args: &[PathBuf]) -> (PathBuf, &[PathBuf]) {
 
 pub(super) fn replay(ui: &Ui, args: &ReplayArgs) -> Result<bool, Error> {
     let (file, logs) = split_args(&args.args);
+    if let [only] = logs
+        && only.extension().is_some_and(|e| e == "yaml" || e == "yml")
+    {
+        return Err(Error::Usage(format!(
+            "replay needs a LOG: `edgeroute replay {} LOG...`",
+            only.display()
+        )));
+    }
     let common = Common {
         file: Some(file),
         deny: None,

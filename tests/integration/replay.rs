@@ -195,6 +195,10 @@ fn a_truncated_gzip_log_says_where_it_stopped() {
 fn unreadable_and_headerless_logs_stop_with_a_message() {
     let output = edgeroute(&["replay", RULES, "fixtures/logs/no-such.log"]);
     assert_eq!(output.status.code(), Some(2));
+    let output = edgeroute(&["replay", RULES]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("replay needs a LOG"), "{stderr}");
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("fields.log");
     std::fs::write(&log, "#Version: 1.0\n#Fields: date time cs-uri-stem\n").unwrap();
