@@ -20,6 +20,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a bench program prints its figures
 
 mod common;
+#[path = "../tests/integration/rulegen.rs"]
+#[allow(dead_code)] // the bench uses the generator, not its feature plan
+mod rulegen;
 
 use std::path::Path;
 use std::process::Command;
@@ -31,10 +34,27 @@ use edgeroute::pipeline::Generated;
 
 const FIXTURE: &str = "fixtures/ok/monorepo-previews.yaml";
 const BASELINE: &str = "benches/baselines/monorepo-previews.js";
-const P1_TARGET: f64 = 0.05;
+/// ../shared/reference/preview-function.js, the hand-written router P1 is measured against.
+const REFERENCE: &str = "benches/baselines/reference-preview-function.js";
+/// The reference's request mix (its README): host, path; viewer 192.0.2.10.
+const REFERENCE_MIX: [(&str, &str); 8] = [
+    ("kahoot-1234.group1.example.com", "/assets/abc.png"),
+    ("kahoot-1234.group1.example.com", "/"),
+    ("kahoot-1234.group1.example.com", "/app2/settings"),
+    ("kahoot-1234.group1.example.com", "/app2/assets/x.js"),
+    ("kahoot-1234.group2.example.com", "/app4/x"),
+    ("kahoot-1234.group2.example.com", "/foo/bar"),
+    ("kahoot-1234.group2.example.com", "/assets/img/logo.svg"),
+    ("kahoot-1234.group1.example.com", "/quiz/play/42"),
+];
+const EVERY_FEATURE: &str = "fixtures/ok/every-feature.yaml";
+const P1_TARGET: f64 = 0.25;
 const P2_TARGET: f64 = 2.0;
-const P3_BYTES_TARGET: usize = 2_000;
-const P3_LOCATIONS_TARGET: usize = 300;
+const P3_BYTES_TARGET: usize = 2_905;
+const P3_ROUTER_TARGET: usize = 4_500;
+const P3_RANDOM_TARGET: f64 = 98.0;
+const P3_RANDOM_SETS: usize = 300;
+const P3_LOCATIONS_TARGET: usize = 500;
 
 /// A request of a mix as the driver reads it: host, raw path, viewer IP, query pairs, and the
 /// expected answer (`uri /…` or `status N`).
@@ -144,9 +164,44 @@ fn p1(rules: &edgeroute::model::Rules, generated: &Generated, baseline: &str, di
         })
         .cloned()
         .collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference = std::fs::read_to_string(root.join(REFERENCE)).expect("read the reference");
+    let mix: Vec<Item> = REFERENCE_MIX
+        .iter()
+        .map(|(host, path)| {
+            let viewer = "192.0.2.10".to_owned();
+            let want = answer_in_boa(generated, host, path, &viewer);
+            (host.to_string(), path.to_string(), viewer, Vec::new(), want)
+        })
+        .collect();
     println!(
-        "P1  per-request cost of the generated function / the hand-written baseline ({FIXTURE})"
+        "P1  per-request cost of the generated function / the reference router ({REFERENCE}, its README's mix)"
     );
+    let functions = [
+        ("generated", generated.js.as_str()),
+        ("reference", reference.as_str()),
+    ];
+    let reference_script = script(&functions, &mix);
+    for run in &RUNS {
+        let Some(costs) = measure(run, dir, "p1-reference", &[reference_script.as_str()]) else {
+            continue;
+        };
+        let (g, r) = (&costs[0], &costs[1]);
+        let ratio = g.net / r.net;
+        println!(
+            "    {:<5} generated {:.2} µs, reference {:.2} µs per request: ratio {ratio:.3}",
+            run.engine.name(),
+            g.net,
+            r.net
+        );
+        if run.engine == Engine::Njs {
+            println!(
+                "          P1 = {ratio:.3} (target ≤ {P1_TARGET}): {}",
+                common::verdict(ratio <= P1_TARGET)
+            );
+        }
+    }
+    println!("    and / the hand-written baseline with the same checks ({BASELINE}), ({FIXTURE})");
     for (i, (label, mix)) in [
         ("the file's test requests", &all),
         ("its ordinary ones", &plain),
@@ -171,12 +226,6 @@ fn p1(rules: &edgeroute::model::Rules, generated: &Generated, baseline: &str, di
                 g.events,
                 ratio
             );
-            if run.engine == Engine::Njs && i == 0 {
-                println!(
-                    "          P1 = {ratio:.3} (target ≤ {P1_TARGET}): {}",
-                    common::verdict(ratio <= P1_TARGET)
-                );
-            }
         }
     }
 }
@@ -233,19 +282,45 @@ fn p2(dir: &Path) {
 
 fn p3(generated: &Generated) {
     let js = &generated.js;
-    let at = |marker: &str| js.find(marker).unwrap_or(0);
-    let (r, d, o) = (at("var R="), at("var D="), at("var O="));
-    println!("P3  size of the compact output");
+    println!("P3  size of the upload");
     println!(
         "    {FIXTURE}: {} bytes (target ≤ {P3_BYTES_TARGET}): {}",
         js.len(),
         common::verdict(js.len() <= P3_BYTES_TARGET)
     );
+    let tables = tables_bytes(generated);
     println!(
-        "      header line {r} B, regexes (R) {} B, data tables (D) {} B, router code {} B",
-        d - r,
-        o - d,
-        js.len() - o
+        "      data tables (D) and regexes (R), as JSON: {tables} B; router code and header: {} B",
+        js.len() - tables
+    );
+    let every = common::generate(&common::load_file(EVERY_FEATURE));
+    let router = every.js.len() - tables_bytes(&every);
+    println!(
+        "    router code for a rule set that uses every feature ({EVERY_FEATURE}): {router} bytes \
+         (target ≤ {P3_ROUTER_TARGET}): {}",
+        common::verdict(router <= P3_ROUTER_TARGET)
+    );
+    let mut rng = rulegen::Rng::new(0x51CE);
+    let (mut valid, mut fit) = (0, 0);
+    for n in 0..P3_RANDOM_SETS {
+        let text = rulegen::rules_file(&mut rng, n);
+        let loaded = edgeroute::pipeline::load_bytes("random.yaml", text.into_bytes());
+        let Some(rules) = loaded.rules else { continue };
+        valid += 1;
+        if common::generate(&rules).js.len() <= SIZE_LIMIT {
+            fit += 1;
+        }
+    }
+    let percent = 100.0 * fit as f64 / valid.max(1) as f64;
+    println!(
+        "    random valid rule sets (tests/integration/rulegen.rs, every feature) within {SIZE_LIMIT} \
+         bytes: {fit} of {valid} ({percent:.1} %) (target ≥ {P3_RANDOM_TARGET} %): {}",
+        common::verdict(percent >= P3_RANDOM_TARGET)
+    );
+    let sites = common::generate(&common::load(&sites_rules(40))).js.len();
+    println!(
+        "    40 exact-host sites (a /section/ rewrite, /assets/, a / SPA fallback each): {sites} bytes: {}",
+        common::verdict(sites <= SIZE_LIMIT)
     );
     let size = |n: usize| common::generate(&common::load(&rewrite_rules(n))).js.len();
     let (mut fits, mut over) = (1, 2);
@@ -267,6 +342,51 @@ fn p3(generated: &Generated) {
         (most - one) as f64 / (fits - 1).max(1) as f64,
         common::verdict(fits >= P3_LOCATIONS_TARGET)
     );
+}
+
+/// The generated function's answer in boa (`uri …` or `status …`), the answer the engines must give.
+fn answer_in_boa(generated: &Generated, host: &str, path: &str, viewer: &str) -> String {
+    let mut harness = edgeroute::harness::Harness::load(&generated.js, generated.program.runtime)
+        .expect("the function loads");
+    let request = edgeroute::harness::event::Request {
+        url: format!("https://{host}{path}"),
+        method: "GET".to_owned(),
+        ip: viewer.to_owned(),
+        headers: Vec::new(),
+        cookies: Vec::new(),
+    };
+    match harness.route_untraced(&request).expect("routes").outcome {
+        edgeroute::harness::Outcome::Pass { uri, .. } => format!("uri {uri}"),
+        edgeroute::harness::Outcome::Answer { status, .. } => format!("status {status}"),
+    }
+}
+
+/// Bytes of the data tables and regexes, as the JSON they are written from.
+fn tables_bytes(generated: &Generated) -> usize {
+    let data = serde_json::to_string(&generated.program.data)
+        .expect("json")
+        .len();
+    let regexes: usize = generated
+        .program
+        .regexes
+        .iter()
+        .map(|(source, _)| source.len() + 12)
+        .sum();
+    data + regexes
+}
+
+/// `n` exact-host sites alike but for their names and roots.
+fn sites_rules(n: usize) -> String {
+    let mut out = String::from("edgeroute: 1\nservers:\n");
+    for i in 0..n {
+        out.push_str(&format!(
+            "  - server_name: site{i}.example.com\n    root: /site{i}\n    locations:\n\
+             \x20     - location: /section/\n        rewrite: ^/section/(.*)$ /s/$1 last\n\
+             \x20     - location: /assets/\n\
+             \x20     - location: /\n        try_files: [$uri, /index.html]\n"
+        ));
+    }
+    out
 }
 
 fn fixture_item(case: &edgeroute::model::Case) -> Item {
