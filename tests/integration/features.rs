@@ -214,7 +214,11 @@ fn forty_sites_share_their_locations_and_fit() {
         "{} bytes",
         generated.js.len()
     );
-    assert_eq!(generated.js.matches("/section/").count(), 1, "one location table");
+    assert_eq!(
+        generated.js.matches("/section/").count(),
+        1,
+        "one location table"
+    );
     let report = golden::run_with_trace(
         &generated.js,
         &generated.traced,
