@@ -55,6 +55,9 @@ macro_rules! codes {
 }
 
 codes! {
+    AccessNeverDecides "access-never-decides" Warning "an access entry no viewer reaches: an earlier entry decides every address it covers",
+    AccessWidened "access-widened" Warning "a location's access list admits viewers its server's list refuses",
+    AliasPrefixMismatch "alias-prefix-mismatch" Warning "a prefix location and its alias that differ in ending with `/`",
     AliasWithBreak "alias-with-break" Error "`alias` in a location whose rewrite stays in it (break or `rewrite: TARGET`)",
     AliasWithRoot "alias-with-root" Error "`alias` and `root` in one location",
     DuplicateKey "duplicate-key" Error "a key appears twice in one mapping",
@@ -82,10 +85,13 @@ codes! {
     MissingKey "missing-key" Error "a required key is missing",
     MissingRoot "missing-root" Error "a location can pass a request on without `root` or `alias`",
     NoLocations "no-locations" Warning "a server without locations answers 404 to every request",
+    OpenRedirect "open-redirect" Warning "a redirect whose target's scheme or host comes from the request",
     OriginNeedsJs2 "origin-needs-js2" Error "`origin` on cloudfront-js-1.0, which has no `cloudfront` module",
+    Redos "redos" Warning "a regex whose backtracking takes exponential or quadratic time on some input",
     ShadowedLocation "shadowed-location" Warning "a location no request can select",
     SizeBudget "size-budget" Error "the generated function is over CloudFront's 10 KB limit",
     TenantBoundary "tenant-boundary" Warning "request data that could name another tenant's files: after a param, or at the start of a new `$uri`",
+    UnanchoredHostRegex "unanchored-host-regex" Warning "a `~` server name without `^…$`, which matches hosts that merely contain it",
     UndefinedVariable "undefined-variable" Error "a variable that is not defined where it is used",
     UnknownKey "unknown-key" Error "a key the rules format does not have",
     UnknownParam "unknown-param" Error "a `params` entry that names no `{param}` of the server",

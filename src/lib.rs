@@ -5,6 +5,7 @@
 //! 1. `read`: `yaml` reads the text into nodes with spans; `config` checks their shape (`RawConfig`);
 //! 2. `validate`: parses every value (`directive`, `vars`, `regex`), checks every rule of rules.md
 //!    and the tenant boundary (`boundary`), and the cases of `tests:` (`cases`) → `model::Rules`;
+//!    then, on rules without errors, the security lints (`lints`) add their warnings;
 //! 3. `compile`: resolves nginx precedence and inheritance into plain tables → `ir::Program`;
 //! 4. `js`: `emit` renders the router template plus those tables into JavaScript, `compact` prints
 //!    the upload, `gate` parses it with swc and holds it to the runtime's dialect, `size` checks
@@ -36,6 +37,7 @@ pub mod golden;
 pub mod harness;
 pub mod ir;
 pub mod js;
+pub mod lints;
 pub mod model;
 pub mod pipeline;
 pub mod read;

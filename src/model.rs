@@ -6,6 +6,7 @@
 
 use ipnet::IpNet;
 
+use crate::diagnostic::Code;
 use crate::runtime::Runtime;
 use crate::source::Span;
 
@@ -27,6 +28,8 @@ pub struct Server {
     pub default: bool,
     pub block: Block,
     pub locations: Vec<Location>,
+    /// Lint codes accepted on purpose for this server and its locations (`allow:`).
+    pub allow: Vec<Code>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +62,8 @@ pub struct Location {
     pub text: String,
     pub kind: LocationKind,
     pub block: Block,
+    /// Lint codes accepted on purpose for this location (`allow:`).
+    pub allow: Vec<Code>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -90,6 +90,10 @@ struct Server {
     /// The locations, chosen as nginx does: exact, then the longest prefix unless a regex matches.
     #[schemars(default)]
     locations: Vec<Location>,
+    /// Lint codes accepted on purpose for this server and its locations (docs/lints.md), e.g.
+    /// `[access-widened]`.
+    #[schemars(default)]
+    allow: OneOrMany,
 }
 
 /// A location block: which paths it serves, and how.
@@ -127,6 +131,9 @@ struct Location {
     /// Candidates then a fallback (a URI or `=CODE`); existence follows the files model.
     #[schemars(default)]
     try_files: TryFiles,
+    /// Lint codes accepted on purpose for this location (docs/lints.md), e.g. `[open-redirect]`.
+    #[schemars(default)]
+    allow: OneOrMany,
 }
 
 /// A golden test case: one request and what must come of it.

@@ -10,6 +10,18 @@ use crate::js::gate::Rule;
 /// How to fix each rule diagnostic, by code name.
 const RULE_FIXES: &[(&str, &str)] = &[
     (
+        "access-never-decides",
+        "Remove the entry, or move it above the entry that covers it if it was meant to decide.",
+    ),
+    (
+        "access-widened",
+        "Repeat the server's entries in the location's list; if the location is meant to be open to more viewers, add `allow: [access-widened]` to it.",
+    ),
+    (
+        "alias-prefix-mismatch",
+        "End both the location and the alias with `/` (`location: /img/`, `alias: /data/img/`).",
+    ),
+    (
         "alias-with-break",
         "Use `root` instead (the URI is kept whole), or make the rewrite leave the location with `last`.",
     ),
@@ -112,12 +124,20 @@ const RULE_FIXES: &[(&str, &str)] = &[
         "Add a location (`location: /`), or a server-level `return`.",
     ),
     (
+        "open-redirect",
+        "Start the target with a literal `/` or with `https://` and a literal host; pick among known targets with locations instead of taking a URL from the request.",
+    ),
+    (
         "origin-needs-js2",
         "Set `runtime: cloudfront-js-2.0` at the top of the file.",
     ),
     (
+        "redos",
+        "Repeat one thing one way (`(a+)+` → `a+`, `(\\w+\\s?)*` → `[\\w\\s]*`), or make each repetition start with a character nothing else accepts.",
+    ),
+    (
         "shadowed-location",
-        "Remove the location, or put it before the one that takes its requests (regexes match in file order).",
+        "Remove the location, or narrow the one that takes its requests (an earlier regex, a `^~` prefix or an exact match); a regex can also move above the regex that covers it.",
     ),
     (
         "size-budget",
@@ -126,6 +146,10 @@ const RULE_FIXES: &[(&str, &str)] = &[
     (
         "tenant-boundary",
         "Put a `/` after the param (`alias: /$id/`), and start a new `$uri` with a literal path (`/files/$1`), so request data cannot reach another tenant's folder.",
+    ),
+    (
+        "unanchored-host-regex",
+        "Anchor the regex at both ends (`~^…$`), or use `*.example.com` or `{param}.example.com` names.",
     ),
     (
         "undefined-variable",

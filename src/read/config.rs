@@ -28,6 +28,8 @@ pub struct RawServer {
     pub default_server: Option<Text>,
     pub block: RawBlock,
     pub locations: Vec<RawLocation>,
+    /// `allow: [lint-code, …]`: lint warnings accepted on purpose for this server.
+    pub allow: Option<Spanned<Vec<Text>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +37,8 @@ pub struct RawLocation {
     pub span: Span,
     pub location: Text,
     pub block: RawBlock,
+    /// `allow: [lint-code, …]`: lint warnings accepted on purpose for this location.
+    pub allow: Option<Spanned<Vec<Text>>>,
 }
 
 /// The directives a server and a location share (`alias` and `try_files` only count in locations).
@@ -98,6 +102,7 @@ pub const SERVER_KEYS: &[&str] = &[
     "locations",
     "alias",
     "try_files",
+    "allow",
 ];
 pub const LOCATION_KEYS: &[&str] = &[
     "location",
@@ -110,6 +115,7 @@ pub const LOCATION_KEYS: &[&str] = &[
     "rewrite",
     "return",
     "try_files",
+    "allow",
 ];
 pub const TEST_KEYS: &[&str] = &[
     "url",
@@ -203,6 +209,7 @@ fn server(node: &Node, diags: &mut Diagnostics) -> Option<RawServer> {
             "params" => server.params = text_pairs(value, diags),
             "default_server" => server.default_server = text(value, diags),
             "locations" => server.locations = list(value, diags, location),
+            "allow" => server.allow = Some(one_or_many(value, diags)),
             _ => {}
         }
     }
@@ -217,10 +224,15 @@ fn location(node: &Node, diags: &mut Diagnostics) -> Option<RawLocation> {
         .iter()
         .find(|(k, _)| k.as_str() == "location")
         .and_then(|(_, v)| text(v, diags))?;
+    let allow = entries
+        .iter()
+        .find(|(k, _)| k.as_str() == "allow")
+        .map(|(_, v)| one_or_many(v, diags));
     Some(RawLocation {
         span: node.span,
         location,
         block: block(&entries, diags),
+        allow,
     })
 }
 

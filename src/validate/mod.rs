@@ -30,6 +30,9 @@ pub fn validate(file: &SourceFile, raw: RawConfig, diags: &mut Diagnostics) -> O
     let servers: Vec<Server> = raw.servers.iter().map(|s| v.server(s, runtime)).collect();
     v.across_servers(&raw.servers, &servers);
     let tests = cases::cases(&mut v, &raw.tests);
+    if !v.diags.has_errors() {
+        crate::lints::run(file, &raw.servers, &servers, &tests, v.diags);
+    }
     if diags.has_errors() {
         return None;
     }
@@ -203,6 +206,7 @@ impl Validator<'_, '_> {
             default,
             block,
             locations,
+            allow: self.allow(raw.allow.as_ref()),
         }
     }
 
@@ -376,7 +380,37 @@ impl Validator<'_, '_> {
             text,
             kind,
             block,
+            allow: self.allow(raw.allow.as_ref()),
         }
+    }
+    /// The lint codes of an `allow:` list; anything else is an error with a did-you-mean.
+    fn allow(&mut self, raw: Option<&crate::source::Spanned<Vec<Text>>>) -> Vec<Code> {
+        let mut out = Vec::new();
+        for text in raw.map(|r| r.value.as_slice()).unwrap_or_default() {
+            match crate::lints::CODES.iter().find(|c| c.name() == text.value) {
+                Some(code) => out.push(*code),
+                None => {
+                    let names = crate::lints::CODES.iter().map(|c| c.name());
+                    let d = self.diags.at(
+                        Code::InvalidValue,
+                        text.span,
+                        format!("`{}` is not a lint code", text.value),
+                    );
+                    d.help = Some(match crate::diagnostic::did_you_mean(&text.value, names) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!(
+                            "`allow` accepts the lint codes: {}",
+                            crate::lints::CODES
+                                .iter()
+                                .map(|c| c.name())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Directive combinations rules.md forbids in a location.
@@ -518,19 +552,6 @@ impl Validator<'_, '_> {
             self.diags
                 .at(Code::UnreachableLocation, first.span.sub(0, 0), "the server's `return` answers every request: these locations never run")
                 .set_help(format!("the `return` at line {} runs before any location; remove it or move it into a location", self.file.line_col(ret.span.start).0));
-        }
-        for (i, later) in locations.iter().enumerate() {
-            let LocationKind::Regex(b) = &later.kind else {
-                continue;
-            };
-            let shadowed = locations[..i].iter().any(|earlier| matches!(&earlier.kind, LocationKind::Regex(a) if a.source == b.source && a.caseless && !b.caseless));
-            if shadowed {
-                self.diags.at(
-                    Code::ShadowedLocation,
-                    later.span.sub(0, 0),
-                    "an earlier caseless regex location matches every URI this one matches",
-                );
-            }
         }
     }
 
@@ -1063,5 +1084,6 @@ fn placeholder_location(raw: &RawLocation) -> Location {
         text: raw.location.value.clone(),
         kind: LocationKind::Exact(String::new()),
         block: Block::default(),
+        allow: Vec::new(),
     }
 }

@@ -12,6 +12,7 @@ mod docs;
 mod engine_traps;
 mod features;
 mod harness;
+mod lints;
 mod newcomer;
 mod oracle;
 mod probes;
