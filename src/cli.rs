@@ -275,6 +275,11 @@ enum Format {
     /// For `diff`: ready to post as a pull-request comment (and `codes`: docs/codes.md);
     /// diagnostics print as `human`.
     Markdown,
+    /// For `check`, `build` and `lint-js`: one SARIF 2.1.0 log on standard output (code
+    /// scanning); everything else goes to standard error.
+    Sarif,
+    /// GitHub Actions workflow commands (`::warning file=…,line=…::…`): annotations on the PR.
+    Github,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -294,7 +299,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let ui = Ui::new(cli.color, cli.format);
+    // `schema`, `codes` and `init` print no findings: SARIF would only hide their output.
+    let format = match cli.command {
+        Command::Schema | Command::Codes | Command::Init(_) if cli.format == Format::Sarif => {
+            Format::Human
+        }
+        _ => cli.format,
+    };
+    let ui = Ui::new(cli.color, format);
     let result = match &cli.command {
         Command::Init(args) => init(&ui, args),
         Command::Check(args) => check_all(&ui, args),
@@ -310,7 +322,7 @@ pub fn main() -> ExitCode {
         }
         Command::Codes => {
             ui.out(&match ui.format {
-                Format::Human => codes::text(),
+                Format::Human | Format::Sarif | Format::Github => codes::text(),
                 Format::Markdown => codes::markdown(),
                 Format::Json => codes::json(),
             });
@@ -318,6 +330,10 @@ pub fn main() -> ExitCode {
         }
         Command::Export(args) => export(&ui, args),
     };
+    if ui.format == Format::Sarif {
+        let log = render::sarif::document(&ui.sarif.borrow());
+        let _ = std::io::stdout().lock().write_all(log.as_bytes());
+    }
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
@@ -332,6 +348,8 @@ pub fn main() -> ExitCode {
 struct Ui {
     style: Style,
     format: Format,
+    /// `--format sarif`: the findings of the run, printed as one log at the end.
+    sarif: std::cell::RefCell<Vec<render::sarif::Record>>,
 }
 
 impl Ui {
@@ -347,10 +365,15 @@ impl Ui {
         Ui {
             style: Style { color, width: 100 },
             format,
+            sarif: std::cell::RefCell::default(),
         }
     }
 
     fn out(&self, text: &str) {
+        if self.format == Format::Sarif {
+            // Standard output carries the SARIF log alone.
+            return self.err(text);
+        }
         let mut stdout = std::io::stdout().lock();
         if let Err(e) = stdout
             .write_all(text.as_bytes())
@@ -375,6 +398,21 @@ impl Ui {
                     self.err(&format!("{}\n", render::json(file, d)));
                 }
             }
+            Format::Sarif | Format::Github => {
+                for d in diagnostics.sorted() {
+                    let mut record = render::sarif::record(file, d);
+                    record.fix = codes::rule_fix(d.code);
+                    self.record(record);
+                }
+            }
+        }
+    }
+
+    /// A finding for `--format sarif` (kept for the log) or `--format github` (printed now).
+    fn record(&self, record: render::sarif::Record) {
+        match self.format {
+            Format::Sarif => self.sarif.borrow_mut().push(record),
+            _ => self.out(&render::sarif::github(&record)),
         }
     }
 }
@@ -644,7 +682,9 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
     let explanation = crate::review::explain::explain(&generated.program, &request, &result);
     match ui.format {
         Format::Json => ui.out(&format!("{}\n", explanation.json())),
-        Format::Human | Format::Markdown => ui.out(&explanation.text()),
+        Format::Human | Format::Markdown | Format::Sarif | Format::Github => {
+            ui.out(&explanation.text())
+        }
     }
     Ok(true)
 }
@@ -719,7 +759,7 @@ fn diff(ui: &Ui, args: &DiffArgs) -> Result<bool, Error> {
     let report =
         crate::review::semantic_diff::compare(&side(&sides[0]), &side(&sides[1]), args.js)?;
     match ui.format {
-        Format::Human => ui.out(&report.text()),
+        Format::Human | Format::Sarif | Format::Github => ui.out(&report.text()),
         Format::Markdown => ui.out(&report.markdown()),
         Format::Json => ui.out(&format!("{}\n", report.json())),
     }
@@ -754,6 +794,11 @@ fn lint_js(ui: &Ui, args: &LintArgs) -> Result<bool, Error> {
         for v in &violations {
             match ui.format {
                 Format::Json => ui.err(&format!("{}\n", render::violation_json(&file, v))),
+                Format::Sarif | Format::Github => {
+                    let mut record = render::sarif::violation(&file, v);
+                    record.fix = codes::lint_fix(v.rule);
+                    ui.record(record);
+                }
                 Format::Human | Format::Markdown => {
                     ui.err(&format!("{}\n", render::violation(&file, v, ui.style)))
                 }

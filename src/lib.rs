@@ -19,7 +19,7 @@
 //!
 //! Around them: `pipeline` chains the stages; `cli` is the front end (the only module that prints);
 //! `diagnostic`, `render` and `source` are problems with their place in a text and how they are
-//! shown; `error` is what stops a command; `runtime` names the CloudFront runtimes; `schema` is the
+//! shown (`render::sarif`: SARIF and GitHub annotations); `error` is what stops a command; `runtime` names the CloudFront runtimes; `schema` is the
 //! rules file's JSON Schema; `fuzzing` holds the entry points the fuzz targets share with the tests.
 //!
 //! Promises that hold across the stages: the library never prints (only `cli` does; clippy's

@@ -2,6 +2,8 @@
 //!
 //! The only file that names the snippet renderer. The library never prints: callers get strings.
 
+pub mod sarif;
+
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use serde::Serialize;
 

@@ -11,6 +11,7 @@ mod differential;
 mod docs;
 mod engine_traps;
 mod features;
+mod formats;
 mod harness;
 mod lints;
 mod newcomer;
