@@ -13,6 +13,8 @@ use crate::source::Span;
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub runtime: Runtime,
+    /// `kvs: true`: exact hosts and exact locations in CloudFront KeyValueStore.
+    pub kvs: bool,
     pub servers: Vec<Server>,
     pub tests: Vec<Case>,
     /// The first 12 hex digits of the SHA-256 of the rules text.
@@ -55,7 +57,7 @@ pub struct GroupParam {
     pub check: Option<Regex>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Location {
     pub span: Span,
     /// The `location` text with runs of spaces collapsed (what `matched` compares).
@@ -71,6 +73,13 @@ pub enum LocationKind {
     Exact(String),
     Prefix { path: String, stop_regex: bool },
     Regex(Regex),
+}
+
+/// An exact location with no path: what a location is before its kind is known.
+impl Default for LocationKind {
+    fn default() -> LocationKind {
+        LocationKind::Exact(String::new())
+    }
 }
 
 /// Directives of a server or a location, as written there (inheritance is resolved in `compile`).

@@ -38,6 +38,11 @@ struct RulesFile {
     /// directory the viewer asked for.
     #[schemars(default)]
     files: FilesModel,
+    /// `true` (cloudfront-js-2.0 only): exact host names and exact locations go to CloudFront
+    /// KeyValueStore (`build` writes `OUT.kvs.json`); wildcards, patterns, prefixes and regexes stay
+    /// in the function.
+    #[schemars(default)]
+    kvs: Flag,
     /// The server blocks. The host picks one: exact names, then the longest leading wildcard, then
     /// the longest trailing wildcard, then params and regex patterns in file order.
     #[schemars(length(min = 1))]
@@ -88,6 +93,10 @@ struct Server {
     #[schemars(default, rename = "return")]
     return_: Text,
     /// The locations, chosen as nginx does: exact, then the longest prefix unless a regex matches.
+    /// A CSV file (header `from,to,status`; status default 301), relative to the rules file: each
+    /// row is an exact location `= from` with `return: status to`.
+    #[schemars(default)]
+    redirects: Text,
     #[schemars(default)]
     locations: Vec<Location>,
     /// Lint codes accepted on purpose for this server and its locations (docs/lints.md), e.g.

@@ -108,6 +108,10 @@ const RULE_FIXES: &[(&str, &str)] = &[
     ),
     ("invalid-value", "Use one of the values the message lists."),
     (
+        "kvs-needs-js2",
+        "Set `runtime: cloudfront-js-2.0` at the top of the file, or remove `kvs: true`.",
+    ),
+    (
         "location-only",
         "Move `alias` or `try_files` into a location (`location: /` for the whole server).",
     ),

@@ -16,6 +16,8 @@ pub struct RawConfig {
     pub version: Option<Text>,
     pub runtime: Option<Text>,
     pub files: Option<Text>,
+    /// `kvs: true`: exact hosts and exact locations in CloudFront KeyValueStore (2.0 only).
+    pub kvs: Option<Text>,
     pub servers: Vec<RawServer>,
     pub tests: Vec<RawTest>,
 }
@@ -26,6 +28,8 @@ pub struct RawServer {
     pub server_name: Vec<Text>,
     pub params: Vec<(Text, Text)>,
     pub default_server: Option<Text>,
+    /// `redirects: FILE`: a CSV of exact-path redirects, relative to the rules file.
+    pub redirects: Option<Text>,
     pub block: RawBlock,
     pub locations: Vec<RawLocation>,
     /// `allow: [lint-code, …]`: lint warnings accepted on purpose for this server.
@@ -87,7 +91,7 @@ pub struct RawTest {
     pub origin: Option<RawOrigin>,
 }
 
-pub const TOP_KEYS: &[&str] = &["edgeroute", "runtime", "files", "servers", "tests"];
+pub const TOP_KEYS: &[&str] = &["edgeroute", "runtime", "files", "kvs", "servers", "tests"];
 pub const SERVER_KEYS: &[&str] = &[
     "server_name",
     "params",
@@ -100,6 +104,7 @@ pub const SERVER_KEYS: &[&str] = &[
     "rewrite",
     "return",
     "locations",
+    "redirects",
     "alias",
     "try_files",
     "allow",
@@ -148,6 +153,7 @@ pub fn parse(file: &SourceFile, diags: &mut Diagnostics) -> Option<RawConfig> {
             "edgeroute" => config.version = text(value, diags),
             "runtime" => config.runtime = text(value, diags),
             "files" => config.files = text(value, diags),
+            "kvs" => config.kvs = text(value, diags),
             "servers" => {
                 if matches!(&value.kind, NodeKind::Seq(items) if items.is_empty()) {
                     diags.at(Code::MissingKey, value.span, "`servers` lists no server");
@@ -208,6 +214,7 @@ fn server(node: &Node, diags: &mut Diagnostics) -> Option<RawServer> {
             "server_name" => server.server_name = one_or_many(value, diags).value,
             "params" => server.params = text_pairs(value, diags),
             "default_server" => server.default_server = text(value, diags),
+            "redirects" => server.redirects = text(value, diags),
             "locations" => server.locations = list(value, diags, location),
             "allow" => server.allow = Some(one_or_many(value, diags)),
             _ => {}

@@ -57,10 +57,21 @@ impl Node {
     }
 }
 
+/// A rules file that keeps its tables in KeyValueStore (`kvs: true`) may be this large; the
+/// validator refuses a file over [`MAX_BYTES`] whose parsed `kvs` is not `true`.
+pub const KVS_MAX_BYTES: usize = crate::validate::redirects::KVS_MAX_BYTES;
+
+/// Whether the text has a top-level line `kvs: true`.
+fn declares_kvs(text: &str) -> bool {
+    text.lines()
+        .any(|line| line.trim_end() == "kvs: true" || line.starts_with("kvs: true #"))
+}
+
 /// Parse a whole file. `None` (with a diagnostic) when it is not YAML or breaks a limit;
 /// `Some(None)` for an empty document.
 pub fn parse(file: &SourceFile) -> Result<Option<Rc<Node>>, Diagnostic> {
-    if file.text().len() > MAX_BYTES {
+    let len = file.text().len();
+    if len > MAX_BYTES && !(len <= KVS_MAX_BYTES && declares_kvs(file.text())) {
         return Err(Diagnostic::new(
             Code::InputTooLarge,
             None,

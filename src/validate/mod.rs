@@ -6,6 +6,7 @@
 pub mod boundary;
 pub mod cases;
 pub mod directive;
+pub mod redirects;
 pub mod regex;
 pub mod vars;
 
@@ -27,7 +28,22 @@ use vars::Scope;
 pub fn validate(file: &SourceFile, raw: RawConfig, diags: &mut Diagnostics) -> Option<Rules> {
     let mut v = Validator { file, diags };
     let runtime = v.header(&raw);
-    let servers: Vec<Server> = raw.servers.iter().map(|s| v.server(s, runtime)).collect();
+    let kvs = v.kvs(&raw, runtime);
+    let mut servers: Vec<Server> = raw.servers.iter().map(|s| v.server(s, runtime)).collect();
+    for (raw, server) in raw.servers.iter().zip(&mut servers) {
+        if let Some(map) = &raw.redirects {
+            let taken: Vec<(&str, &str)> = server
+                .locations
+                .iter()
+                .filter_map(|l| match &l.kind {
+                    LocationKind::Exact(path) => Some((path.as_str(), l.text.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let added = v.redirects(map, kvs, &taken);
+            server.locations.extend(added);
+        }
+    }
     v.across_servers(&raw.servers, &servers);
     let tests = cases::cases(&mut v, &raw.tests);
     if !v.diags.has_errors() {
@@ -38,6 +54,7 @@ pub fn validate(file: &SourceFile, raw: RawConfig, diags: &mut Diagnostics) -> O
     }
     Some(Rules {
         runtime,
+        kvs,
         servers,
         tests,
         hash: hash(file.text()),
@@ -141,6 +158,32 @@ impl Validator<'_, '_> {
                 Runtime::Js1
             }),
         }
+    }
+
+    /// `kvs: true`: cloudfront-js-2.0 only; without it a rules file is at most 1 MiB.
+    fn kvs(&mut self, raw: &RawConfig, runtime: Runtime) -> bool {
+        let kvs = raw.kvs.as_ref().is_some_and(|t| self.boolean(t));
+        if let Some(text) = raw.kvs.as_ref().filter(|_| kvs && runtime != Runtime::Js2) {
+            self.diags
+                .at(
+                    Code::KvsNeedsJs2,
+                    text.span,
+                    "`kvs: true` needs cloudfront-js-2.0: KeyValueStore is a 2.0 feature",
+                )
+                .set_help("set `runtime: cloudfront-js-2.0` at the top of the file");
+        }
+        let len = self.file.text().len();
+        if !kvs && len > crate::read::yaml::MAX_BYTES {
+            self.diags.push(crate::diagnostic::Diagnostic::new(
+                Code::InputTooLarge,
+                None,
+                format!(
+                    "the file is {len} bytes; rules files are at most {} bytes without `kvs: true`",
+                    crate::read::yaml::MAX_BYTES
+                ),
+            ));
+        }
+        kvs
     }
 
     fn server(&mut self, raw: &RawServer, runtime: Runtime) -> Server {
@@ -383,6 +426,7 @@ impl Validator<'_, '_> {
             allow: self.allow(raw.allow.as_ref()),
         }
     }
+
     /// The lint codes of an `allow:` list; anything else is an error with a did-you-mean.
     fn allow(&mut self, raw: Option<&crate::source::Spanned<Vec<Text>>>) -> Vec<Code> {
         let mut out = Vec::new();
