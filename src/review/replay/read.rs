@@ -405,7 +405,7 @@ fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Lin
             });
         }
         any = true;
-        let newline = available.iter().position(|&b| b == b'\n');
+        let newline = memchr::memchr(b'\n', available);
         let end = newline.unwrap_or(available.len());
         if !too_long {
             if buf.len() + end > MAX_LINE {
