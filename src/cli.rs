@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod codes;
+mod kvs;
 mod replay;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
@@ -111,6 +112,9 @@ enum Command {
     Codes,
     /// Write the rules as configuration for another server (`nginx`): local development parity.
     Export(ExportArgs),
+    /// CloudFront KeyValueStore deploys (`kvs: true`): `plan` the update-keys batches.
+    #[command(subcommand)]
+    Kvs(kvs::KvsCommand),
 }
 
 #[derive(Args, Debug)]
@@ -160,6 +164,9 @@ struct BuildArgs {
     /// Write the readable form (comments, indentation) instead of the compact one.
     #[arg(long)]
     pretty: bool,
+    /// With `kvs: true`: where the KeyValueStore import file goes (default: OUT.kvs.json beside OUT).
+    #[arg(long, value_name = "PATH")]
+    kvs_output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -329,6 +336,7 @@ pub fn main() -> ExitCode {
             Ok(true)
         }
         Command::Export(args) => export(&ui, args),
+        Command::Kvs(command) => kvs::run(&ui, command),
     };
     if ui.format == Format::Sarif {
         let log = render::sarif::document(&ui.sarif.borrow());
@@ -579,8 +587,34 @@ fn build(ui: &Ui, args: &BuildArgs) -> Result<bool, Error> {
             js.len()
         ));
     }
+    let store = generated.program.kvs.then(|| {
+        let path = kvs::store_path(&args.output, args.kvs_output.as_deref());
+        (
+            path,
+            crate::js::store::import_json(&generated.program.store),
+        )
+    });
     if args.check {
-        return check_output(ui, &args.output, js);
+        let mut fresh = check_output(ui, &args.output, js)?;
+        if let Some((path, text)) = &store {
+            fresh &= check_output(ui, path, text)?;
+        }
+        return Ok(fresh);
+    }
+    // the store first: a function never goes out without the keys it reads
+    if let Some((path, text)) = &store {
+        write_atomically(path, text)?;
+        ui.out(&format!(
+            "wrote {} ({} keys, {} bytes)\n",
+            path.display(),
+            generated.program.store.len(),
+            generated
+                .program
+                .store
+                .iter()
+                .map(crate::js::store::entry_bytes)
+                .sum::<usize>()
+        ));
     }
     write_atomically(&args.output, js)?;
     ui.out(&format!(
@@ -618,7 +652,9 @@ fn test(ui: &Ui, args: &TestArgs) -> Result<bool, Error> {
     } else {
         let requests: Vec<_> = cases.iter().map(golden::request).collect();
         let (js, runtime) = (&generated.js, generated.program.runtime);
-        let results = crate::harness::engines::route_all(engine, js, runtime, &requests)?;
+        let store = &generated.program.store;
+        let results =
+            crate::harness::engines::route_all_with_store(engine, js, runtime, store, &requests)?;
         golden::report(&generated.program, &cases, &results, &generated.traced)?
     };
     Ok(print_report(ui, &report, args.common.require_coverage))
@@ -675,6 +711,7 @@ fn explain(ui: &Ui, args: &ExplainArgs) -> Result<bool, Error> {
         message: e.to_string(),
         snippet: String::new(),
     })?;
+    harness.set_kvs(generated.program.store.clone());
     let result = harness.route(&request);
     if let Err(crate::harness::RunError::BadRequest(why)) = &result {
         return Err(Error::Usage(format!("{url}: {why}")));

@@ -44,7 +44,14 @@ pub fn compile(rules: &Rules) -> Program {
     data.a = std::mem::take(&mut c.acls);
     c.features.wild = !data.w.is_empty() || !data.t.is_empty();
     c.features.pattern = !data.p.is_empty();
+    let store = if rules.kvs {
+        crate::js::store::split(&data).1
+    } else {
+        Vec::new()
+    };
     Program {
+        kvs: rules.kvs,
+        store,
         runtime: rules.runtime,
         hash: rules.hash.clone(),
         regexes: c.regexes,

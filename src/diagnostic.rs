@@ -81,6 +81,7 @@ codes! {
     InvalidTryFiles "invalid-try-files" Error "a try_files list without a candidate and a fallback",
     InvalidUrl "invalid-url" Error "a test url that is not `https://HOST/PATH?QUERY`",
     InvalidValue "invalid-value" Error "a value outside the ones the key accepts",
+    KvsBudget "kvs-budget" Error "a KeyValueStore key over 512 bytes, a value over 1 KB, or a store over 5 MB",
     KvsNeedsJs2 "kvs-needs-js2" Error "`kvs: true` on cloudfront-js-1.0, which has no KeyValueStore",
     LocationOnly "location-only" Error "`alias` or `try_files` on a server: they belong in a location",
     MissingKey "missing-key" Error "a required key is missing",

@@ -21,6 +21,10 @@ pub struct Program {
     pub features: Features,
     /// For reports: each server's label and each location's text, by index.
     pub names: Vec<ServerNames>,
+    /// `kvs: true`: exact hosts and exact locations are read from CloudFront KeyValueStore.
+    pub kvs: bool,
+    /// The store's entries (`js::store`), sorted by key; empty without `kvs`.
+    pub store: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

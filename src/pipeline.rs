@@ -71,6 +71,14 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>) -> Loaded {
 
 /// Compile, emit, compact and check valid rules. A size over budget is a diagnostic in `diagnostics`.
 pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generated, Error> {
+    let span_of = |entry: &(String, String)| {
+        let (s, l) = crate::js::store::origin_of(entry)?;
+        let server = rules.servers.get(s)?;
+        match l {
+            Some(l) => server.locations.get(l).map(|l| l.span),
+            None => Some(server.span),
+        }
+    };
     let program = compile::compile(rules);
     let pretty = emit::emit(&program, false)?;
     gate(&pretty, &program)?;
@@ -84,6 +92,15 @@ pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generate
     let js = with_header(&compact, &program);
     gate(&js, &program)?;
     size_check(&js, &program, diagnostics);
+    if program.kvs {
+        let labels: Vec<String> = program.names.iter().map(|n| n.label.clone()).collect();
+        crate::js::store::budget(
+            &program.store,
+            |key| crate::js::store::describe_key(key, &labels),
+            span_of,
+            diagnostics,
+        );
+    }
     Ok(Generated {
         program,
         js,

@@ -108,6 +108,10 @@ const RULE_FIXES: &[(&str, &str)] = &[
     ),
     ("invalid-value", "Use one of the values the message lists."),
     (
+        "kvs-budget",
+        "Shorten the keys or rules the help lists, split a big redirect map across servers, or keep rarely used redirects out of the rules.",
+    ),
+    (
         "kvs-needs-js2",
         "Set `runtime: cloudfront-js-2.0` at the top of the file, or remove `kvs: true`.",
     ),

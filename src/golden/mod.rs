@@ -110,10 +110,12 @@ fn fill_coverage(
 }
 
 fn load(js: &str, program: &Program) -> Result<Harness, Error> {
-    Harness::load(js, program.runtime).map_err(|e| Error::Generated {
+    let mut harness = Harness::load(js, program.runtime).map_err(|e| Error::Generated {
         message: e.to_string(),
         snippet: String::new(),
-    })
+    })?;
+    harness.set_kvs(program.store.clone());
+    Ok(harness)
 }
 
 /// The report of decisions made elsewhere (another engine ran the cases: `engine::route_all`);

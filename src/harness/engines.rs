@@ -103,8 +103,19 @@ pub fn route_all(
     runtime: Runtime,
     requests: &[Request],
 ) -> Result<Vec<Result<Decision, RunError>>, Error> {
+    route_all_with_store(engine, js, runtime, &[], requests)
+}
+
+/// [`route_all`] with `cf.kvs()` answering from `store` (a `kvs: true` build's entries).
+pub fn route_all_with_store(
+    engine: Engine,
+    js: &str,
+    runtime: Runtime,
+    store: &[(String, String)],
+    requests: &[Request],
+) -> Result<Vec<Result<Decision, RunError>>, Error> {
     let Some(program) = engine.require()? else {
-        return Ok(route_in_boa(js, runtime, requests));
+        return Ok(route_in_boa(js, runtime, store, requests));
     };
     let mut results: Vec<Option<Result<Decision, RunError>>> = vec![None; requests.len()];
     let mut events = Vec::new();
@@ -121,7 +132,7 @@ pub fn route_all(
     let lines = if events.is_empty() {
         Vec::new()
     } else {
-        match run_script(engine, &program, &script(js, runtime, &events))? {
+        match run_script(engine, &program, &script(js, runtime, store, &events))? {
             Ok(lines) => lines,
             Err(would_not_load) => {
                 let failed = || Err(RunError::WouldNotLoad(would_not_load.clone()));
@@ -174,10 +185,14 @@ pub fn normalize(value: &serde_json::Value) -> serde_json::Value {
 fn route_in_boa(
     js: &str,
     runtime: Runtime,
+    store: &[(String, String)],
     requests: &[Request],
 ) -> Vec<Result<Decision, RunError>> {
     match Harness::load(js, runtime) {
-        Ok(mut harness) => requests.iter().map(|r| harness.route(r)).collect(),
+        Ok(mut harness) => {
+            harness.set_kvs(store.to_vec());
+            requests.iter().map(|r| harness.route(r)).collect()
+        }
         Err(e) => requests.iter().map(|_| Err(e.clone())).collect(),
     }
 }
@@ -251,10 +266,18 @@ fn entries_json(pairs: &[(String, String)]) -> String {
     format!("{{{}}}", entries.join(","))
 }
 
-/// The recording `cf` stub, one line, in place of the import (cloudfront-runtime.md §1).
+/// The recording `cf` stub, one line, in place of the import (cloudfront-runtime.md §1), with an
+/// in-memory KeyValueStore over `__KV` (§10: `get` with each format rejects a missing key, `exists`).
 const CF_STUB: &str = "var cf = { selectRequestOriginById: function (id) { __er.o = ['id', '' + id]; }, \
      updateRequestOrigin: function (p) { __er.o = ['domain', '' + (p && p.domainName)]; }, \
-     kvs: function () { throw new Error('cf.kvs() is not available in this test driver'); } };";
+     kvs: function () { return __kvs; } }, __kvs = { \
+     get: function (k, o) { var f = o && o.format, v, b, i; \
+       if (!Object.prototype.hasOwnProperty.call(__KV, k)) return Promise.reject(new Error('KeyValueStore: key not found')); \
+       v = __KV[k]; \
+       if (f == 'json') { try { v = JSON.parse(v); } catch (e) { return Promise.reject(e); } } \
+       else if (f == 'bytes') { b = unescape(encodeURIComponent(v)); v = new Uint8Array(b.length); for (i = 0; i < b.length; i++) v[i] = b.charCodeAt(i); } \
+       return Promise.resolve(v); }, \
+     exists: function (k) { return Promise.resolve(Object.prototype.hasOwnProperty.call(__KV, k)); } };";
 
 /// Runs the events through `route` and prints one `@@edgeroute ` line per event.
 const DRIVER: &str = r#"
@@ -285,29 +308,40 @@ const DRIVER: &str = r#"
              headers: pairs(r.headers) || [] };
   }
   function raw(q) { return function () { return q; }; }
-  for (i = 0; i < EV.length; i++) {
-    ev = EV[i][0];
-    if (EV[i][1] !== null) Object.defineProperty(ev.request, 'rawQueryString', { value: raw(EV[i][1]), enumerable: false, configurable: true, writable: true });
-    __er.o = null;
-    log = [];
-    T = [];
-    try {
-      x = route(ev, T);
-      out.push(JSON.stringify({ r: flat(x.r), s: x.s, l: x.l, t: T, o: __er.o, g: log }));
-    } catch (e) {
-      out.push(JSON.stringify({ e: String(e), t: T, g: log }));
+  function done(x) { out.push(JSON.stringify({ r: flat(x.r), s: x.s, l: x.l, t: T, o: __er.o, g: log })); }
+  function fail(e) { out.push(JSON.stringify({ e: String(e), t: T, g: log })); }
+  // one request at a time, start to end: an async route (KeyValueStore) settles before the next
+  function step(i) {
+    for (; i < EV.length; i++) {
+      ev = EV[i][0];
+      if (EV[i][1] !== null) Object.defineProperty(ev.request, 'rawQueryString', { value: raw(EV[i][1]), enumerable: false, configurable: true, writable: true });
+      __er.o = null;
+      log = [];
+      T = [];
+      try {
+        x = route(ev, T);
+      } catch (e) {
+        fail(e);
+        continue;
+      }
+      if (x && typeof x.then == 'function') {
+        x.then(function (x) { done(x); step(i + 1); }, function (e) { fail(e); step(i + 1); });
+        return;
+      }
+      done(x);
+    }
+    // njs cuts a console.log line near 2 KB: long results go out in pieces
+    for (i = 0; i < out.length; i++) {
+      for (x = 0; x < out[i].length; x += 500) P((x ? '@@edgeroute+ ' : '@@edgeroute ') + out[i].slice(x, x + 500));
     }
   }
-  // njs cuts a console.log line near 2 KB: long results go out in pieces
-  for (i = 0; i < out.length; i++) {
-    for (x = 0; x < out[i].length; x += 500) P((x ? '@@edgeroute+ ' : '@@edgeroute ') + out[i].slice(x, x + 500));
-  }
+  step(0);
 })();
 "#;
 
 /// The script: the function's lines unchanged in place (strict mode and the stub joined to its
 /// first line), then the driver with the events.
-fn script(js: &str, runtime: Runtime, events: &[String]) -> String {
+fn script(js: &str, runtime: Runtime, store: &[(String, String)], events: &[String]) -> String {
     let (first, rest) = js.split_once('\n').unwrap_or((js, ""));
     let first = first.strip_suffix('\r').unwrap_or(first);
     let mut out = String::from("'use strict'; var __er = { o: null }; ");
@@ -318,7 +352,13 @@ fn script(js: &str, runtime: Runtime, events: &[String]) -> String {
     }
     out.push('\n');
     out.push_str(rest);
-    out.push_str("\nvar EV = [\n");
+    let kv: serde_json::Map<String, serde_json::Value> = store
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    out.push_str("\nvar __KV = ");
+    out.push_str(&serde_json::Value::Object(kv).to_string());
+    out.push_str(";\nvar EV = [\n");
     out.push_str(&events.join(",\n"));
     out.push_str("\n];\n");
     out.push_str(DRIVER);

@@ -151,7 +151,9 @@ impl Harness {
     }
 
     /// Fills the KeyValueStore that `cf.kvs()` answers from (cloudfront-runtime.md §10); empty by default.
-    pub fn set_kvs(&mut self, entries: Vec<(String, String)>) {
+    pub fn set_kvs(&mut self, mut entries: Vec<(String, String)>) {
+        entries.sort();
+        entries.dedup_by(|a, b| a.0 == b.0);
         self.state.borrow_mut().kvs = entries;
     }
 }

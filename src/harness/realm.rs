@@ -40,7 +40,7 @@ pub(super) struct CaseState {
     pub log: Vec<String>,
     log_bytes: usize,
     random: u64,
-    /// The KeyValueStore behind `cf.kvs()`; kept across cases.
+    /// The KeyValueStore behind `cf.kvs()`, sorted by key; kept across cases.
     pub kvs: Vec<(String, String)>,
 }
 
@@ -374,12 +374,13 @@ fn kvs_lookup(args: &[JsValue], context: &mut Context) -> JsResult<Option<String
     let state = state.borrow();
     Ok(state
         .kvs
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| v.clone()))
+        .binary_search_by(|(k, _)| k.as_str().cmp(key.as_str()))
+        .ok()
+        .map(|i| state.kvs[i].1.clone()))
 }
 
-/// `get(key, { format })`: a string, or parsed JSON for `format: "json"`.
+/// `get(key, { format })`: a string, parsed JSON for `format: "json"`, a Uint8Array of the UTF-8
+/// bytes for `format: "bytes"`.
 fn kvs_get(_: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsValue> {
     let Some(value) = kvs_lookup(args, context)? else {
         let error = JsNativeError::error().with_message("KeyValueStore: key not found");
@@ -391,6 +392,9 @@ fn kvs_get(_: &JsValue, args: &[JsValue], context: &mut Context) -> JsResult<JsV
     };
     let result = if format.as_string().is_some_and(|f| f == js_string!("json")) {
         kvs_json(&value, context)
+    } else if format.as_string().is_some_and(|f| f == js_string!("bytes")) {
+        boa_engine::object::builtins::JsUint8Array::from_iter(value.bytes(), context)
+            .map(JsValue::from)
     } else {
         Ok(JsString::from(value.as_str()).into())
     };
@@ -641,17 +645,19 @@ mod tests {
     #[test]
     fn kvs_answers_from_memory() {
         let (mut context, state) = realm(Runtime::Js2, true);
-        state.borrow_mut().kvs = vec![("k".into(), "v".into()), ("j".into(), "{\"a\":1}".into())];
+        // sorted by key, as `Harness::set_kvs` keeps it
+        state.borrow_mut().kvs = vec![("j".into(), "{\"a\":1}".into()), ("k".into(), "vé".into())];
         let code = "var out = []; var kvs = cf.kvs();\
                     kvs.get('k').then(function (v) { out.push(v); });\
                     kvs.get('j', { format: 'json' }).then(function (v) { out.push(v.a); });\
+                    kvs.get('k', { format: 'bytes' }).then(function (v) { out.push(v.length + ':' + v[2]); });\
                     kvs.exists('nope').then(function (v) { out.push(v); });\
                     kvs.get('nope').catch(function (e) { out.push(e.message); });\
                     kvs.meta().then(function (m) { out.push(m.keyCount); });";
         eval(&mut context, code).unwrap();
         context.run_jobs().unwrap();
         let out = eval(&mut context, "out.join('|')").unwrap();
-        assert_eq!(out, "v|1|false|KeyValueStore: key not found|2");
+        assert_eq!(out, "vé|1|3:169|false|KeyValueStore: key not found|2");
     }
 
     #[test]

@@ -50,13 +50,20 @@ pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
             _ => format!("new RegExp({}, {})", js_string(source), js_string(flags)),
         })
         .collect();
-    let data = serde_json::to_string(&program.data).map_err(|e| Error::Template(e.to_string()))?;
-    let import_cf = program.runtime == Runtime::Js2 && program.features.origin;
+    let data = if program.kvs {
+        crate::js::store::split(&program.data).0.to_string()
+    } else {
+        serde_json::to_string(&program.data).map_err(|e| Error::Template(e.to_string()))?
+    };
+    let kvs_hosts = program.store.iter().any(|(k, _)| k.starts_with("v1:h:"));
+    let import_cf = program.runtime == Runtime::Js2 && (program.features.origin || program.kvs);
     env.get_template("function.js.j2")
         .and_then(|t| {
             t.render(context! {
                 import_cf,
                 trace,
+                kvs => program.kvs,
+                kvs_hosts,
                 header => header(program),
                 regexes => regexes.join(", "),
                 data => js_safe(&data),

@@ -36,7 +36,7 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
         let top_level_mark = Mark::new();
         let mut program = Program::Module(module);
         program.visit_mut_with(&mut resolver(unresolved_mark, top_level_mark, false));
-        let options = options();
+        let options = options(&async_functions(source));
         let extra = ExtraOptions {
             unresolved_mark,
             top_level_mark,
@@ -66,15 +66,33 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     compact::emit(&parsed.module, &parsed.source_map)
 }
 
-fn options() -> MinifyOptions {
+/// The names of the top-level `async function` declarations: 2.0 allows no async closure, so the
+/// compressor must not inline one into its caller (it would become an async function expression).
+fn async_functions(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|line| line.strip_prefix("async function "))
+        .filter_map(|rest| rest.split('(').next())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !KEPT.contains(&name.as_str()))
+        .collect()
+}
+
+fn options(async_functions: &[String]) -> MinifyOptions {
     let kept = || KEPT.iter().map(|&n| n.into()).collect::<Vec<_>>();
+    let retained = || {
+        kept()
+            .into_iter()
+            .chain(async_functions.iter().map(|n| n.as_str().into()))
+            .collect::<Vec<_>>()
+    };
     MinifyOptions {
         compress: Some(CompressOptions {
             // ES 5.1 in, ES 5.1 out: nothing may become an arrow, a template or a `let`
             ecma: EsVersion::Es5,
             arrows: false,
             top_level: Some(TopLevelOptions { functions: true }),
-            top_retain: kept(),
+            top_retain: retained(),
             passes: 2,
             // no long comma sequences or deep conditionals: every engine's parser recurses over
             // them, and boa overflows a 2 MB stack on a long one

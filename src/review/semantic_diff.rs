@@ -102,10 +102,14 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>, with_js: bool) -> Result<Report, 
 }
 
 fn load(generated: &Generated) -> Result<Harness, Error> {
-    Harness::load(&generated.traced, generated.program.runtime).map_err(|e| Error::Generated {
-        message: e.to_string(),
-        snippet: String::new(),
-    })
+    let mut harness = Harness::load(&generated.traced, generated.program.runtime).map_err(|e| {
+        Error::Generated {
+            message: e.to_string(),
+            snippet: String::new(),
+        }
+    })?;
+    harness.set_kvs(generated.program.store.clone());
+    Ok(harness)
 }
 
 pub(crate) fn verdict(program: &Program, result: &Result<Decision, RunError>) -> Verdict {

@@ -74,7 +74,7 @@ fn ok_fixtures_compile_to_the_snapshotted_function() {
 }
 
 /// The upload bytes: the header comment, then the compacted program on one line (the import first,
-/// on 2.0 with `origin`). They are the pretty form minus comments and layout, nothing else.
+/// on 2.0 with `origin` or `kvs`). They are the pretty form minus comments and layout, nothing else.
 #[test]
 fn the_upload_bytes_are_the_minified_pretty_form() {
     for path in fixtures("ok") {
@@ -82,7 +82,7 @@ fn the_upload_bytes_are_the_minified_pretty_form() {
         let runtime = generated.program.runtime;
         let mut lines = generated.js.lines();
         let mut first = lines.next().expect("a first line");
-        if generated.program.features.origin {
+        if generated.program.features.origin || generated.program.kvs {
             assert_eq!(first, gate::CLOUDFRONT_IMPORT);
             first = lines.next().expect("the header");
         }
@@ -99,17 +99,27 @@ fn the_upload_bytes_are_the_minified_pretty_form() {
 }
 
 /// edgeroute's own output is plain ES 5.1 (README "Choices"): the strict `Es5` profile accepts it,
-/// and without `origin` the very same bytes are valid on both runtimes.
+/// and without `origin` or `kvs` the very same bytes are valid on both runtimes. With `kvs` the only
+/// other constructs are the 2.0 import and top-level `async function`s with `await`.
 #[test]
 fn generated_output_is_es5_only() {
     for path in fixtures("ok") {
         let (_, generated) = generate(&path, declared_runtime(&path));
-        let portable = !generated.program.features.origin;
+        let kvs = generated.program.kvs;
+        let portable = !generated.program.features.origin && !kvs;
         for js in [&generated.js, &generated.pretty] {
             for runtime in Runtime::ALL {
                 let result = gate::gate(js, runtime, Profile::Es5);
                 if portable || runtime == Runtime::Js2 {
                     assert_eq!(result, Ok(()), "{} on {runtime}", path.display());
+                } else if kvs {
+                    let rules = violated(result);
+                    assert_eq!(
+                        rules,
+                        [Rule::Import, Rule::AsyncFunction, Rule::Await],
+                        "{}: only the 2.0 import and KeyValueStore reads",
+                        path.display()
+                    );
                 } else {
                     let rules = violated(result);
                     assert_eq!(
@@ -1060,7 +1070,9 @@ fn source_for(path: &Path, runtime: Runtime) -> String {
 
 /// Loads and generates a fixture for `runtime`; it must be free of errors.
 fn generate(path: &Path, runtime: Runtime) -> (Loaded, Generated) {
-    let (loaded, generated) = generate_with_diagnostics(&source_for(path, runtime));
+    // named as the fixture: a `redirects:` map is read relative to it
+    let (loaded, generated) =
+        generate_named(&path.display().to_string(), &source_for(path, runtime));
     assert!(
         !loaded.diagnostics.has_errors(),
         "{}: {:?}",
@@ -1072,7 +1084,12 @@ fn generate(path: &Path, runtime: Runtime) -> (Loaded, Generated) {
 
 /// Loads and generates rules given as text; the diagnostics include those of generation.
 fn generate_with_diagnostics(rules_text: &str) -> (Loaded, Generated) {
-    let mut loaded = pipeline::load_bytes("rules.yaml", rules_text.as_bytes().to_vec());
+    generate_named("rules.yaml", rules_text)
+}
+
+/// [`generate_with_diagnostics`] for a file of that name.
+fn generate_named(name: &str, rules_text: &str) -> (Loaded, Generated) {
+    let mut loaded = pipeline::load_bytes(name, rules_text.as_bytes().to_vec());
     let rules = loaded
         .rules
         .take()
@@ -1095,7 +1112,7 @@ fn one_location(server_name: &str, server: &[&str], location: &str, inside: &[&s
     rules
 }
 
-/// A fixture that only loads on its own runtime fails elsewhere only for using `origin`.
+/// A fixture that only loads on its own runtime fails elsewhere only for using `origin` or `kvs`.
 fn assert_only_origin_needs_js2(loaded: &Loaded) {
     let codes: Vec<Code> = loaded
         .diagnostics
@@ -1104,7 +1121,10 @@ fn assert_only_origin_needs_js2(loaded: &Loaded) {
         .map(|d| d.code)
         .collect();
     assert!(
-        !codes.is_empty() && codes.iter().all(|c| *c == Code::OriginNeedsJs2),
+        !codes.is_empty()
+            && codes
+                .iter()
+                .all(|c| [Code::OriginNeedsJs2, Code::KvsNeedsJs2].contains(c)),
         "{codes:?}"
     );
 }

@@ -661,10 +661,14 @@ fn check_set(
     let js = upload;
     let program = generated.program;
     let requests: Vec<Request> = probes.iter().map(Probe::request).collect();
+    // a `kvs: true` build runs against its own KeyValueStore
+    let store = &program.store;
     let boa =
-        engines::route_all(Engine::Boa, &traced, program.runtime, &requests).expect("boa runs");
+        engines::route_all_with_store(Engine::Boa, &traced, program.runtime, store, &requests)
+            .expect("boa runs");
     let uploaded =
-        engines::route_all(Engine::Boa, &js, program.runtime, &requests).expect("boa runs");
+        engines::route_all_with_store(Engine::Boa, &js, program.runtime, store, &requests)
+            .expect("boa runs");
     for ((request, a), b) in requests.iter().zip(&boa).zip(&uploaded) {
         tally.engine_compared += 1;
         let same = match (a, b) {
@@ -721,8 +725,9 @@ fn compare_engines(
     boa: &[Result<Decision, RunError>],
     tally: &mut Tally,
 ) {
-    let other = engines::route_all(engine, js, program.runtime, requests)
-        .unwrap_or_else(|e| panic!("{name}: {}: {e}", engine.name()));
+    let other =
+        engines::route_all_with_store(engine, js, program.runtime, &program.store, requests)
+            .unwrap_or_else(|e| panic!("{name}: {}: {e}", engine.name()));
     for ((request, a), b) in requests.iter().zip(boa).zip(&other) {
         tally.engine_compared += 1;
         if !same_decision(a, b) {

@@ -14,6 +14,7 @@ mod features;
 mod formats;
 mod harness;
 mod lints;
+mod kvs;
 mod newcomer;
 mod oracle;
 mod probes;
