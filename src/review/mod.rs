@@ -5,6 +5,7 @@
 
 pub mod explain;
 pub mod export_nginx;
+pub mod probes;
 pub mod replay;
 pub mod semantic_diff;
 pub mod text_diff;

@@ -15,9 +15,10 @@ use crate::harness::event::Request;
 use crate::harness::{Decision, Harness, RunError};
 use crate::ir::{Location, Program, Server};
 use crate::js::gate::SIZE_LIMIT;
-use crate::model::{DEFAULT_IP, LocationKind, Rules, ServerName};
+use crate::model::{DEFAULT_IP, Rules, ServerName};
 use crate::pipeline::Generated;
 use crate::review::explain::outcome_text;
+use crate::review::probes::{Rng, location_paths};
 
 /// One side of the comparison.
 pub struct Side<'a> {
@@ -133,6 +134,9 @@ pub(crate) fn verdict(program: &Program, result: &Result<Decision, RunError>) ->
     }
 }
 
+/// The seed of the probe paths: the same rules always give the same probes.
+const PROBE_SEED: u64 = 0xD1FF;
+
 /// Probe requests from both rule sets, deduplicated, in a stable order. `reaches(new_side, host,
 /// server)` says whether a host is routed to that server, to pick the host for location probes.
 pub fn probes(
@@ -199,7 +203,8 @@ pub fn probes(
                 .flat_map(|r| r.servers.iter())
                 .flat_map(|s| &s.locations)
             {
-                for path in paths_for(&location.kind) {
+                let mut rng = Rng::new(PROBE_SEED);
+                for path in location_paths(&location.kind, &mut rng) {
                     push(format!("https://{host}{path}"), &location_ip);
                 }
             }
@@ -241,89 +246,6 @@ fn hosts_for(server: &crate::model::Server, golden_hosts: &BTreeSet<&str>) -> Ve
     }
     out.dedup();
     out
-}
-
-/// Paths that exercise a location and its boundaries.
-fn paths_for(kind: &LocationKind) -> Vec<String> {
-    match kind {
-        LocationKind::Exact(p) => vec![p.clone(), format!("{p}/"), format!("{p}x")],
-        LocationKind::Prefix { path, .. } => {
-            let mut v = vec![path.clone(), format!("{path}x"), format!("{path}a/b.png")];
-            if path.len() > 1 {
-                v.push(path[..path.len() - 1].to_owned());
-            }
-            v
-        }
-        LocationKind::Regex(re) => {
-            let sample = regex_sample(&re.source);
-            vec![
-                sample.clone(),
-                format!("{sample}x"),
-                format!("/x{}", sample.trim_start_matches('/')),
-            ]
-        }
-    }
-}
-
-/// A rough literal that a simple regex matches: anchors and escapes dropped, repeats taken once.
-fn regex_sample(source: &str) -> String {
-    let mut out = String::new();
-    let mut chars = source.chars().peekable();
-    let mut depth = 0usize;
-    while let Some(c) = chars.next() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            // Take the first alternative: skip to the end of the group.
-            '|' => {
-                let mut inner = 0usize;
-                for c in chars.by_ref() {
-                    match c {
-                        '(' => inner += 1,
-                        ')' if inner == 0 => {
-                            depth = depth.saturating_sub(1);
-                            break;
-                        }
-                        ')' => inner -= 1,
-                        _ => {}
-                    }
-                }
-            }
-            '^' | '$' | '?' | '*' | '+' => {}
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    out.push(match next {
-                        'd' => '1',
-                        'w' | 's' => 'a',
-                        other => other,
-                    });
-                }
-            }
-            '.' => out.push('a'),
-            '[' => {
-                let first = chars.next().filter(|c| *c != '^').unwrap_or('a');
-                out.push(first);
-                for c in chars.by_ref() {
-                    if c == ']' {
-                        break;
-                    }
-                }
-            }
-            '{' => {
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    if out.starts_with('/') {
-        out
-    } else {
-        format!("/{out}")
-    }
 }
 
 /// A location with the values it takes from its server (`a`, `ro`, `i`) written out.
@@ -510,13 +432,24 @@ fn cell(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::regex_sample;
+    use crate::model::LocationKind;
+    use crate::review::probes::{Rng, location_paths, matches};
+    use crate::validate::regex::translate;
 
     #[test]
-    fn regex_samples_are_plain_paths() {
-        assert_eq!(regex_sample(r"\.(png|jpe?g)$"), "/.png");
-        assert_eq!(regex_sample(r"^/(a|b)/x$"), "/a/x");
-        assert_eq!(regex_sample(r"^/api/v[0-9]+/"), "/api/v0/");
-        assert_eq!(regex_sample(r"^/u/(\d+)$"), "/u/1");
+    fn regex_locations_are_probed_with_paths_they_match() {
+        for source in [
+            r"\.(png|jpe?g)$",
+            r"^/(a|b)/x$",
+            r"^/api/v[0-9]+/",
+            r"^/u/(\d+)$",
+        ] {
+            let regex = translate(source, false).expect("a valid regex");
+            let paths = location_paths(&LocationKind::Regex(regex.clone()), &mut Rng::new(1));
+            assert!(
+                paths.iter().any(|p| matches(&regex, p)),
+                "{source}: {paths:?}"
+            );
+        }
     }
 }

@@ -189,7 +189,7 @@ const DIFFS: &[(&str, &str, &str)] = &[
     ),
     (
         "prefix-takeover",
-        "https://pr-12.preview.example.com/static/legacy/x",
+        "https://pr-12.preview.example.com/static/legacy/a.js",
         "answered 410",
     ),
     (
