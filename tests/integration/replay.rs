@@ -341,3 +341,36 @@ fn diff_base_on_logged_requests_reads_the_old_rules_from_git() {
     assert_eq!(report["changed_lines"], 2);
     assert_eq!(report["requests"], 12);
 }
+
+#[test]
+fn a_store_backed_function_reads_its_key_value_store() {
+    // exact hosts and locations live in the KeyValueStore (`kvs: true`): without the store every
+    // request would miss its server
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("shop.txt");
+    let requests = "https://shop.example.com/old-shop/summer-sale\n\
+                    https://shop.example.com/healthz\n\
+                    https://shop.example.com/assets/app.js\n\
+                    https://shop.example.com/assets/app.js\n";
+    std::fs::write(&list, requests).unwrap();
+    let (status, report) = json(&[
+        "replay",
+        "fixtures/ok/store-backed-shops.yaml",
+        list.to_str().unwrap(),
+    ]);
+    assert_eq!(status, Some(0));
+    assert_eq!(count(&report["by_status"]["301"]), (1, 1));
+    assert_eq!(count(&report["by_status"]["200"]), (1, 1));
+    assert_eq!(count(&report["by_status"]["origin"]), (2, 1));
+    let reached: Vec<&str> = report["by_location"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["location"].as_str().unwrap())
+        .collect();
+    // in rule order: the redirect map's rows come after the declared locations
+    assert_eq!(
+        reached,
+        ["= /healthz", "/assets/", "= /old-shop/summer-sale"]
+    );
+}

@@ -74,8 +74,8 @@ pub fn compare(
         &read.distinct,
         options.threads,
         || {
-            let a = super::load(&old.js, old.program.runtime)?;
-            let b = super::load(&new.js, new.program.runtime)?;
+            let a = super::load(&old.js, &old.program)?;
+            let b = super::load(&new.js, &new.program)?;
             Ok((a, b))
         },
         |(a, b), logged| {

@@ -122,11 +122,10 @@ pub fn route_all(
     requests: &[Logged],
     options: Options,
 ) -> Result<Vec<Routed>, Error> {
-    let runtime = program.runtime;
     run::map_parallel(
         requests,
         options.threads,
-        || load(js, runtime),
+        || load(js, program),
         |harness, logged| {
             let result = harness.route_untraced(&logged.request());
             routed(&result, options.depth)
@@ -134,12 +133,15 @@ pub fn route_all(
     )
 }
 
-/// The harness for `js`; a function that does not load is edgeroute's own bug here (it was checked).
-pub(crate) fn load(js: &str, runtime: crate::runtime::Runtime) -> Result<Harness, Error> {
-    Harness::load(js, runtime).map_err(|e| Error::Generated {
+/// The harness for `js` with the program's KeyValueStore (`kvs: true`); a function that does not
+/// load is edgeroute's own bug here (it was checked).
+pub(crate) fn load(js: &str, program: &Program) -> Result<Harness, Error> {
+    let mut harness = Harness::load(js, program.runtime).map_err(|e| Error::Generated {
         message: e.to_string(),
         snippet: String::new(),
-    })
+    })?;
+    harness.set_kvs(program.store.clone());
+    Ok(harness)
 }
 
 /// The summary of one request's result.
