@@ -15,7 +15,8 @@
 //! 6. `golden`: runs the golden cases and compares each decision with its case (`compare`), with
 //!    rule coverage;
 //! 7. `review`: `explain` (why a URL goes where it goes), `semantic_diff` (which requests a change
-//!    moves; `text_diff` for text), `export_nginx` (the same routing as nginx server blocks).
+//!    moves; `text_diff` for text), `export_nginx` (the same routing as nginx server blocks),
+//!    `replay` (logged traffic through the rules, and through two versions of them).
 //!
 //! Around them: `pipeline` chains the stages; `cli` is the front end (the only module that prints);
 //! `diagnostic`, `render` and `source` are problems with their place in a text and how they are
