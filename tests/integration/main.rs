@@ -12,6 +12,7 @@ mod docs;
 mod engine_traps;
 mod features;
 mod formats;
+mod fuzz_replay;
 mod harness;
 mod kvs;
 mod lints;
