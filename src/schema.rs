@@ -92,11 +92,11 @@ struct Server {
     /// `CODE [TEXT|URL]`: answer before the location search.
     #[schemars(default, rename = "return")]
     return_: Text,
-    /// The locations, chosen as nginx does: exact, then the longest prefix unless a regex matches.
     /// A CSV file (header `from,to,status`; status default 301), relative to the rules file: each
     /// row is an exact location `= from` with `return: status to`.
     #[schemars(default)]
     redirects: Text,
+    /// The locations, chosen as nginx does: exact, then the longest prefix unless a regex matches.
     #[schemars(default)]
     locations: Vec<Location>,
     /// Lint codes accepted on purpose for this server and its locations (docs/lints.md), e.g.
