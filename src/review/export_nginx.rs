@@ -124,12 +124,12 @@ fn is_root_prefix(location: &Location) -> bool {
 
 fn write_location(out: &mut String, location: &Location, options: &Options) {
     let head = match &location.kind {
-        LocationKind::Exact(path) => format!("= {}", word(path)),
+        LocationKind::Exact(path) => format!("= {}", word(&as_bytes_text(path))),
         LocationKind::Prefix {
             path,
             stop_regex: true,
-        } => format!("^~ {}", word(path)),
-        LocationKind::Prefix { path, .. } => word(path),
+        } => format!("^~ {}", word(&as_bytes_text(path))),
+        LocationKind::Prefix { path, .. } => word(&as_bytes_text(path)),
         LocationKind::Regex(regex) => {
             let modifier = if regex.caseless { "~*" } else { "~" };
             format!("{modifier} {}", word(&pcre(regex)))
@@ -389,6 +389,16 @@ fn variable(var: &Var) -> String {
 /// One nginx token, double-quoted when it holds a space, `;`, a brace, a quote or `#`. nginx's
 /// reader turns `\"`, `\'`, `\\` into one character and `\t`, `\r`, `\n` into control characters,
 /// in quotes or not; a backslash before those is doubled so the text reaches nginx unchanged.
+/// A location path in byte form (each char one byte, as a redirect map's decoded `from` is) as the
+/// text nginx's configuration holds: those bytes, read as UTF-8 where they are.
+fn as_bytes_text(path: &str) -> String {
+    if path.is_ascii() || path.chars().any(|c| u32::from(c) > 0xFF) {
+        return path.to_owned();
+    }
+    let bytes: Vec<u8> = path.chars().map(|c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 fn word(text: &str) -> String {
     let quote = text.is_empty()
         || text
