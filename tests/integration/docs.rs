@@ -8,18 +8,24 @@ use crate::common::{edgeroute, root, text};
 
 /// The commands `edgeroute --help` lists, without `help`.
 fn help_commands() -> BTreeSet<String> {
-    let (stdout, _) = text(&edgeroute(&["--help"]));
+    subcommands(&["--help"]).expect("a Commands: section")
+}
+
+/// The commands a `--help` text lists, if it lists any (`kvs --help` lists `plan`).
+fn subcommands(args: &[&str]) -> Option<BTreeSet<String>> {
+    let (stdout, _) = text(&edgeroute(args));
     let listing = stdout
         .split("Commands:\n")
         .nth(1)
-        .and_then(|rest| rest.split("\n\n").next())
-        .expect("a Commands: section");
-    listing
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| *name != "help")
-        .map(str::to_owned)
-        .collect()
+        .and_then(|rest| rest.split("\n\n").next())?;
+    Some(
+        listing
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// The flags a `--help` text lists (`-o`, `--output`), without `--help` and `--version`.
@@ -118,6 +124,10 @@ fn help_and_cli_md_list_the_same_flags() {
 
     for command in help_commands() {
         let mut flags = help_flags(&[&command, "--help"]);
+        // a command with subcommands (`kvs plan`): their flags belong to its section too
+        for sub in subcommands(&[&command, "--help"]).unwrap_or_default() {
+            flags.extend(help_flags(&[&command, &sub, "--help"]));
+        }
         flags.retain(|flag| !global.contains(flag));
         let body = section(&command);
         let documented = doc_flags(&body);
