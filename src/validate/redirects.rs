@@ -301,6 +301,13 @@ fn exact_path(from: &str) -> Result<String, String> {
     if !from.starts_with('/') {
         return Err(format!("`{from}` is not a path starting with `/`"));
     }
+    // `%` escapes and non-ASCII text: not yet written the way nginx and the exported config read
+    // them (the differential suite disagreed), so refused rather than routed differently
+    if from.contains('%') || !from.is_ascii() {
+        return Err(format!(
+            "`{from}` holds a `%` escape or non-ASCII text, which redirect maps do not support yet"
+        ));
+    }
     if from
         .chars()
         .any(|c| c.is_control() || c == ' ' || c == '?' || c == '#')
@@ -381,8 +388,9 @@ mod tests {
 
     #[test]
     fn paths_are_in_byte_form() {
-        assert_eq!(exact_path("/caf%C3%A9").unwrap(), "/caf\u{c3}\u{a9}");
-        assert_eq!(exact_path("/café").unwrap(), "/caf\u{c3}\u{a9}");
+        assert!(exact_path("/caf%C3%A9").is_err());
+        assert!(exact_path("/café").is_err());
+        assert_eq!(exact_path("/a-b_c.html").unwrap(), "/a-b_c.html");
         assert!(exact_path("/a//b").is_err());
         assert!(exact_path("/a/../b").is_err());
         assert!(exact_path("a").is_err());

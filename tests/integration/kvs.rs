@@ -100,7 +100,7 @@ fn njs_and_node_read_the_same_store() {
     let generated = generated();
     let requests: Vec<Request> = [
         "https://shop.example.com/old-shop/summer-sale",
-        "https://www.shop.example.com/caf%C3%A9",
+        "https://www.shop.example.com/old-shop/gift-cards",
         "https://brand-b.example.org/old-home",
         "https://brand-b.example.org/about",
         "https://pr-1.preview.example.com/x.js",
