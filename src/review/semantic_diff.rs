@@ -323,13 +323,7 @@ impl Report {
     }
 
     fn size_line(&self) -> String {
-        let delta = self.new_bytes as i64 - self.old_bytes as i64;
-        format!(
-            "size: {} → {} bytes ({delta:+}); {} under the {SIZE_LIMIT}-byte budget",
-            self.old_bytes,
-            self.new_bytes,
-            SIZE_LIMIT as i64 - self.new_bytes as i64
-        )
+        size_line(self.old_bytes, self.new_bytes)
     }
 
     pub fn text(&self) -> String {
@@ -428,6 +422,15 @@ impl Report {
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
+}
+
+/// The sizes of the two functions and the headroom of the new one.
+pub(crate) fn size_line(old_bytes: usize, new_bytes: usize) -> String {
+    let delta = new_bytes as i64 - old_bytes as i64;
+    format!(
+        "size: {old_bytes} → {new_bytes} bytes ({delta:+}); {} under the {SIZE_LIMIT}-byte budget",
+        SIZE_LIMIT as i64 - new_bytes as i64
+    )
 }
 
 #[cfg(test)]

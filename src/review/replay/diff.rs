@@ -167,13 +167,7 @@ impl Report {
     }
 
     fn size_line(&self) -> String {
-        let delta = self.new_bytes as i64 - self.old_bytes as i64;
-        format!(
-            "size: {} → {} bytes ({delta:+}); {} under the {SIZE_LIMIT}-byte budget",
-            self.old_bytes,
-            self.new_bytes,
-            SIZE_LIMIT as i64 - self.new_bytes as i64
-        )
+        crate::review::semantic_diff::size_line(self.old_bytes, self.new_bytes)
     }
 
     pub fn text(&self) -> String {
