@@ -1,18 +1,67 @@
-//! ir::Program → JavaScript: the fixed router template plus the rendered `R` and `D` tables.
+//! ir::Program → JavaScript: the router template, the rendered `R` and `D` tables, and the functions
+//! computing the rules' values (`values`).
 //!
 //! Templates are compiled into the binary (`include_str!`), so the output never depends on the
 //! working folder. Rule text reaches the output only as JSON string literals, escaped here for
 //! JavaScript too (U+2028, U+2029, `</script>`): there is exactly one place where data becomes code.
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::{AutoEscape, Environment, context};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
 use crate::error::Error;
 use crate::ir::Program;
+use crate::js::values;
 use crate::runtime::Runtime;
 
 const FUNCTION: &str = include_str!("../../templates/function.js.j2");
 const ROUTER: &str = include_str!("../../templates/router.js.j2");
+/// The runtime's partials, one per concern, in the order the router includes them.
+const RUNTIME: [(&str, &str); 11] = [
+    (
+        "runtime/base.js.j2",
+        include_str!("../../templates/runtime/base.js.j2"),
+    ),
+    (
+        "runtime/normalize.js.j2",
+        include_str!("../../templates/runtime/normalize.js.j2"),
+    ),
+    (
+        "runtime/encode.js.j2",
+        include_str!("../../templates/runtime/encode.js.j2"),
+    ),
+    (
+        "runtime/host.js.j2",
+        include_str!("../../templates/runtime/host.js.j2"),
+    ),
+    (
+        "runtime/access.js.j2",
+        include_str!("../../templates/runtime/access.js.j2"),
+    ),
+    (
+        "runtime/state.js.j2",
+        include_str!("../../templates/runtime/state.js.j2"),
+    ),
+    (
+        "runtime/variables.js.j2",
+        include_str!("../../templates/runtime/variables.js.j2"),
+    ),
+    (
+        "runtime/rewrite.js.j2",
+        include_str!("../../templates/runtime/rewrite.js.j2"),
+    ),
+    (
+        "runtime/locate.js.j2",
+        include_str!("../../templates/runtime/locate.js.j2"),
+    ),
+    (
+        "runtime/origin.js.j2",
+        include_str!("../../templates/runtime/origin.js.j2"),
+    ),
+    (
+        "runtime/route.js.j2",
+        include_str!("../../templates/runtime/route.js.j2"),
+    ),
+];
 
 /// The output's first comment line (after the import line, when there is one).
 pub fn header(program: &Program) -> String {
@@ -29,6 +78,8 @@ pub fn header(program: &Program) -> String {
 pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    // a name the template uses and the context lacks is an error, never an empty string
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Guards sit on lines of their own (`{% if f.access %}`): drop those lines whole, so the readable
     // form has no stray blank lines, and keep the final line break of the file.
     let syntax = SyntaxConfig::builder()
@@ -42,6 +93,9 @@ pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
         .map_err(template_error)?;
     env.add_template("router.js.j2", ROUTER)
         .map_err(template_error)?;
+    for (name, source) in RUNTIME {
+        env.add_template(name, source).map_err(template_error)?;
+    }
     let regexes: Vec<String> = program
         .regexes
         .iter()
@@ -50,11 +104,16 @@ pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
             _ => format!("new RegExp({}, {})", js_string(source), js_string(flags)),
         })
         .collect();
+    let compiled = values::compile(&program.data).ok_or_else(|| {
+        Error::Template("a rule value holds the control character U+0001".to_owned())
+    })?;
     let data = if program.kvs {
-        crate::js::store::split(&program.data).0.to_string()
+        crate::js::store::split(&compiled.data).0.to_string()
     } else {
-        serde_json::to_string(&program.data).map_err(|e| Error::Template(e.to_string()))?
+        serde_json::to_string(&compiled.data).map_err(|e| Error::Template(e.to_string()))?
     };
+    let data = values::link(&data)
+        .ok_or_else(|| Error::Template("a computed value's reference is malformed".to_owned()))?;
     let kvs_hosts = program.store.iter().any(|(k, _)| k.starts_with("v1:h:"));
     let import_cf = program.runtime == Runtime::Js2 && (program.features.origin || program.kvs);
     env.get_template("function.js.j2")
@@ -66,6 +125,7 @@ pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
                 kvs_hosts,
                 header => header(program),
                 regexes => regexes.join(", "),
+                values => compiled.functions.concat(),
                 data => js_safe(&data),
                 f => minijinja::value::Serde(program.features),
             })

@@ -36,7 +36,7 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
         let top_level_mark = Mark::new();
         let mut program = Program::Module(module);
         program.visit_mut_with(&mut resolver(unresolved_mark, top_level_mark, false));
-        let options = options(&async_functions(source));
+        let options = options(&kept_whole(source));
         let extra = ExtraOptions {
             unresolved_mark,
             top_level_mark,
@@ -66,24 +66,37 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     compact::emit(&parsed.module, &parsed.source_map)
 }
 
-/// The names of the top-level `async function` declarations: 2.0 allows no async closure, so the
-/// compressor must not inline one into its caller (it would become an async function expression).
-fn async_functions(source: &str) -> Vec<String> {
+/// The top-level functions the compressor must keep as they are (it still shortens their names):
+/// each `async function`, because 2.0 allows no async closure and inlined into its caller one
+/// would become an async function expression; and each computed value (`valueN`, src/js/values.rs),
+/// because inlined into the tables it would nest a function body inside them, and boa's parser
+/// recurses over nested literals deeply enough to overflow a 2 MB stack.
+fn kept_whole(source: &str) -> Vec<String> {
     source
         .lines()
-        .filter_map(|line| line.strip_prefix("async function "))
-        .filter_map(|rest| rest.split('(').next())
-        .map(|name| name.trim().to_owned())
+        .filter_map(|line| {
+            line.strip_prefix("async function ")
+                .or_else(|| line.strip_prefix("function value"))
+                .map(|rest| (line, rest))
+        })
+        .filter_map(|(line, rest)| {
+            let name = rest.split('(').next()?.trim();
+            Some(if line.starts_with("function value") {
+                format!("value{name}")
+            } else {
+                name.to_owned()
+            })
+        })
         .filter(|name| !KEPT.contains(&name.as_str()))
         .collect()
 }
 
-fn options(async_functions: &[String]) -> MinifyOptions {
+fn options(kept_whole: &[String]) -> MinifyOptions {
     let kept = || KEPT.iter().map(|&n| n.into()).collect::<Vec<_>>();
     let retained = || {
         kept()
             .into_iter()
-            .chain(async_functions.iter().map(|n| n.as_str().into()))
+            .chain(kept_whole.iter().map(|n| n.as_str().into()))
             .collect::<Vec<_>>()
     };
     MinifyOptions {

@@ -9,3 +9,4 @@ pub mod gate;
 pub mod minify;
 pub mod size;
 pub mod store;
+pub mod values;
