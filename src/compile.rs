@@ -327,7 +327,8 @@ impl Compiler {
     /// The index of an access list in `D.a`, sharing identical ones.
     fn acl(&mut self, entries: &[AccessEntry]) -> usize {
         self.features.access = true;
-        let list: Vec<AclEntry> = entries.iter().map(|e| self.acl_entry(e)).collect();
+        let mut list: Vec<AclEntry> = entries.iter().map(|e| self.acl_entry(e)).collect();
+        text_prefixes(&mut list);
         match self.acls.iter().position(|a| *a == list) {
             Some(i) => i,
             None => {
@@ -345,6 +346,7 @@ impl Compiler {
                 allow,
                 net: u32::from(net.network()),
                 bits: net.prefix_len(),
+                text: None,
             },
             Some(IpNet::V6(net)) => {
                 self.features.ipv6 = true;
@@ -439,6 +441,31 @@ fn index_patterns(data: &mut Data) {
 fn first_segment(path: &str) -> Option<&str> {
     let rest = path.strip_prefix('/')?;
     rest.find('/').map(|end| &rest[..end])
+}
+
+/// Gives each allowed IPv4 /24 or /32 of the leading run of allowed entries its network as text:
+/// an address whose text starts with it (and ends with a last part of 0 to 255) is admitted by that
+/// entry or an earlier one, whatever the rest of the list says.
+fn text_prefixes(list: &mut [AclEntry]) {
+    for entry in list {
+        match entry {
+            AclEntry::V4 {
+                allow: true,
+                net,
+                bits,
+                text,
+            } => {
+                let [a, b, c, d] = net.to_be_bytes();
+                *text = match bits {
+                    24 => Some(format!("{a}.{b}.{c}.")),
+                    32 => Some(format!("{a}.{b}.{c}.{d}")),
+                    _ => None,
+                };
+            }
+            AclEntry::V6 { allow: true, .. } => {}
+            _ => break,
+        }
+    }
 }
 
 #[cfg(test)]

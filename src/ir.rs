@@ -72,7 +72,7 @@ pub struct Data {
     pub s: Vec<Server>,
 }
 
-/// Servers whose location tables (`x`, `b`, `q`, `r`, `l`) are written exactly like an earlier
+/// Servers whose location tables (`x`, `b`, `q`, `r`, `l`, or `f`) are written exactly like an earlier
 /// server's are written with `t`, that server's number, in their place: forty sites that differ
 /// only in their names and roots carry one copy of their locations.
 fn serialize_servers<S: Serializer>(servers: &[Server], s: S) -> Result<S::Ok, S::Error> {
@@ -90,10 +90,13 @@ fn serialize_servers<S: Serializer>(servers: &[Server], s: S) -> Result<S::Ok, S
     seq.end()
 }
 
+/// The keys of a server's location tables (and of the compiled search in their place).
+const LOCATION_TABLES: [&str; 6] = ["x", "b", "q", "r", "l", "f"];
+
 /// The location tables of a server as written, to compare.
 fn location_tables(server: &Server) -> String {
     let value = serde_json::to_value(server).unwrap_or_default();
-    let keep = ["x", "b", "q", "r", "l"];
+    let keep = LOCATION_TABLES;
     match value {
         serde_json::Value::Object(map) => {
             let tables: serde_json::Map<_, _> = map
@@ -118,7 +121,7 @@ impl Serialize for SharedTables<'_> {
         let mut map = s.serialize_map(None)?;
         if let serde_json::Value::Object(fields) = value {
             for (k, v) in fields {
-                if !["x", "b", "q", "r", "l"].contains(&k.as_str()) {
+                if !LOCATION_TABLES.contains(&k.as_str()) {
                     map.serialize_entry(&k, &v)?;
                 }
             }
@@ -173,6 +176,10 @@ pub struct Server {
     pub r: Vec<RegexLocation>,
     #[serde(serialize_with = "serialize_locations")]
     pub l: Vec<Location>,
+    /// The compiled location search that replaces `x`, `b`, `q` and `r` (src/js/search.rs); set
+    /// only in the copy of the tables `js::emit` renders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
 }
 
 /// A bucket that holds only the prefix `/<seg>/` is written as its location number alone.
@@ -320,7 +327,7 @@ pub enum FallbackIr {
     Uri(Parts, Option<Parts>),
 }
 
-/// `[allow, 0]`, `[allow, 4, net, bits]` or `[allow, 6, [groups], bits]`
+/// `[allow, 0]`, `[allow, 4, net, bits]` (`[allow, 4, net, bits, text]`) or `[allow, 6, [groups], bits]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AclEntry {
     All {
@@ -330,6 +337,10 @@ pub enum AclEntry {
         allow: bool,
         net: u32,
         bits: u8,
+        /// For an allowed /24 or /32 that only allowed entries precede: the network as text
+        /// (`192.0.2.` or `192.0.2.7`), which the upload tests the viewer's address against before
+        /// parsing it (docs/generated-function.md).
+        text: Option<String>,
     },
     V6 {
         allow: bool,
@@ -463,7 +474,18 @@ impl Serialize for AclEntry {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match *self {
             AclEntry::All { allow } => (u8::from(allow), 0).serialize(s),
-            AclEntry::V4 { allow, net, bits } => (u8::from(allow), 4, net, bits).serialize(s),
+            AclEntry::V4 {
+                allow,
+                net,
+                bits,
+                text: None,
+            } => (u8::from(allow), 4, net, bits).serialize(s),
+            AclEntry::V4 {
+                allow,
+                net,
+                bits,
+                text: Some(ref text),
+            } => (u8::from(allow), 4, net, bits, text).serialize(s),
             AclEntry::V6 {
                 allow,
                 groups,

@@ -9,8 +9,8 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
 use crate::error::Error;
-use crate::ir::Program;
-use crate::js::values;
+use crate::ir::{Data, Program, Table};
+use crate::js::{hosts, search, values};
 use crate::runtime::Runtime;
 
 const FUNCTION: &str = include_str!("../../templates/function.js.j2");
@@ -76,6 +76,22 @@ pub fn header(program: &Program) -> String {
 /// Render the readable (unminified) function; `trace`: with the trace steps `explain`, `diff` and
 /// coverage read (`route(event, T)` pushes them onto `T`), which the upload never carries.
 pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
+    emit_shaped(program, trace, Shape::Chosen)
+}
+
+/// Which of the rule set's parts become code (docs/generated-function.md, "Code where code is
+/// smaller or faster").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Each server's location search and the host patterns by their counts: what is uploaded.
+    Chosen,
+    /// Every search and the host patterns as tables, read by the runtime's general helpers: the
+    /// form the tests hold the compiled code to.
+    Tables,
+}
+
+/// `emit` with the code-or-tables choice made by `shape`.
+pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<String, Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     // a name the template uses and the context lacks is an error, never an empty string
@@ -107,13 +123,32 @@ pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
     let compiled = values::compile(&program.data).ok_or_else(|| {
         Error::Template("a rule value holds the control character U+0001".to_owned())
     })?;
-    let data = if program.kvs {
-        crate::js::store::split(&compiled.data).0.to_string()
-    } else {
-        serde_json::to_string(&compiled.data).map_err(|e| Error::Template(e.to_string()))?
+    let mut data = compiled.data;
+    let mut functions = compiled.functions;
+    let hosts = match shape {
+        Shape::Chosen => hosts::compile(&data, trace),
+        Shape::Tables => None,
     };
-    let data = values::link(&data)
-        .ok_or_else(|| Error::Template("a computed value's reference is malformed".to_owned()))?;
+    if let Some(code) = &hosts {
+        data.p.clear();
+        data.k = Table::default();
+        data.g.clear();
+        functions.push(code.clone());
+    }
+    let search = compile_searches(
+        &mut data,
+        program.kvs || shape == Shape::Tables,
+        trace,
+        &mut functions,
+    );
+    let data = if program.kvs {
+        crate::js::store::split(&data).0.to_string()
+    } else {
+        serde_json::to_string(&data).map_err(|e| Error::Template(e.to_string()))?
+    };
+    let data = values::link(&data).ok_or_else(|| {
+        Error::Template("a compiled function's reference is malformed".to_owned())
+    })?;
     let kvs_hosts = program.store.iter().any(|(k, _)| k.starts_with("v1:h:"));
     let import_cf = program.runtime == Runtime::Js2 && (program.features.origin || program.kvs);
     env.get_template("function.js.j2")
@@ -125,12 +160,61 @@ pub fn emit(program: &Program, trace: bool) -> Result<String, Error> {
                 kvs_hosts,
                 header => header(program),
                 regexes => regexes.join(", "),
-                values => compiled.functions.concat(),
+                compiled => functions.join("\n"),
+                hosts_compiled => hosts.is_some(),
+                acl_text => program.data.a.iter().flatten().any(|e| {
+                    matches!(e, crate::ir::AclEntry::V4 { text: Some(_), .. })
+                }),
+                search,
                 data => js_safe(&data),
                 f => minijinja::value::Serde(program.features),
             })
         })
         .map_err(template_error)
+}
+
+/// Compiles the location search of each server that `search::compiles` to code, naming it in the
+/// server's `f` in place of its tables; identical searches are written once. Returns how servers
+/// search: "code" (all compiled), "tables" (none: always with `kvs`, whose exact locations are in
+/// the store) or "mixed".
+fn compile_searches(
+    data: &mut Data,
+    tables_only: bool,
+    trace: bool,
+    functions: &mut Vec<String>,
+) -> &'static str {
+    if tables_only {
+        return "tables";
+    }
+    let mut written: Vec<(String, String)> = Vec::new();
+    let (mut code, mut tables) = (false, false);
+    for server in &mut data.s {
+        if !search::compiles(server) {
+            tables = true;
+            continue;
+        }
+        code = true;
+        let body = search::function("locate", server, trace);
+        let name = match written.iter().find(|(b, _)| *b == body) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = format!("locate{}", written.len());
+                functions.push(search::function(&name, server, trace));
+                written.push((body, name.clone()));
+                name
+            }
+        };
+        server.f = Some(values::reference(&name));
+        server.x = Table::default();
+        server.b = Table::default();
+        server.q.clear();
+        server.r.clear();
+    }
+    match (code, tables) {
+        (true, false) => "code",
+        (true, true) => "mixed",
+        _ => "tables",
+    }
 }
 
 /// A JavaScript string literal for any text.

@@ -68,24 +68,25 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
 
 /// The top-level functions the compressor must keep as they are (it still shortens their names):
 /// each `async function`, because 2.0 allows no async closure and inlined into its caller one
-/// would become an async function expression; and each computed value (`valueN`, src/js/values.rs),
-/// because inlined into the tables it would nest a function body inside them, and boa's parser
+/// would become an async function expression; and each computed value and location search
+/// (`valueN`, `locateN`: src/js/values.rs, search.rs), because inlined into the tables it would nest
+/// a function body inside them, and boa's parser
 /// recurses over nested literals deeply enough to overflow a 2 MB stack.
 fn kept_whole(source: &str) -> Vec<String> {
     source
         .lines()
         .filter_map(|line| {
             line.strip_prefix("async function ")
-                .or_else(|| line.strip_prefix("function value"))
+                .or_else(|| line.strip_prefix("function "))
                 .map(|rest| (line, rest))
         })
         .filter_map(|(line, rest)| {
             let name = rest.split('(').next()?.trim();
-            Some(if line.starts_with("function value") {
-                format!("value{name}")
-            } else {
-                name.to_owned()
-            })
+            let compiled = ["value", "locate"].iter().any(|p| {
+                name.strip_prefix(p)
+                    .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            });
+            (line.starts_with("async ") || compiled).then(|| name.to_owned())
         })
         .filter(|name| !KEPT.contains(&name.as_str()))
         .collect()

@@ -6,7 +6,9 @@
 pub mod compact;
 pub mod emit;
 pub mod gate;
+pub mod hosts;
 pub mod minify;
+pub mod search;
 pub mod size;
 pub mod store;
 pub mod values;

@@ -60,6 +60,12 @@ pub fn compile(data: &Data) -> Option<Compiled> {
     })
 }
 
+/// How the tables name compiled function `name` (a value's, or a server's location search): the
+/// JSON string `link` turns into a bare reference.
+pub fn reference(name: &str) -> String {
+    format!("{MARK}{name}")
+}
+
 /// The JSON of tables from `compile` with each marked name turned into a bare reference.
 pub fn link(json: &str) -> Option<String> {
     let mark = format!("\"\\u{:04x}", MARK as u32);
@@ -70,7 +76,10 @@ pub fn link(json: &str) -> Option<String> {
         let name_start = at + mark.len();
         let end = rest[name_start..].find('"')? + name_start;
         let name = &rest[name_start..end];
-        if !name.starts_with("value") || !name[5..].bytes().all(|b| b.is_ascii_digit()) {
+        let number = name
+            .strip_prefix("value")
+            .or_else(|| name.strip_prefix("locate"))?;
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         out.push_str(name);
@@ -160,7 +169,7 @@ impl Values {
                 name
             }
         };
-        parts.0 = vec![PartIr::Lit(format!("{MARK}{name}"))];
+        parts.0 = vec![PartIr::Lit(reference(&name))];
     }
 }
 

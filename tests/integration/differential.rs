@@ -31,8 +31,9 @@ use std::path::PathBuf;
 use edgeroute::diagnostic::Diagnostics;
 use edgeroute::harness::engines::{self, Engine};
 use edgeroute::harness::event::{Request, query_pairs};
-use edgeroute::harness::{Decision, Outcome, RunError};
+use edgeroute::harness::{Decision, Harness, Outcome, RunError};
 use edgeroute::ir::Program;
+use edgeroute::js::emit::{Shape, emit_shaped};
 use edgeroute::model::{Rules, ServerName};
 use edgeroute::{pipeline, review::export_nginx};
 
@@ -394,6 +395,95 @@ fn a_wrong_generated_function_fails_the_suite() {
             tally.disagreements.len()
         ));
     }
+}
+
+/// The compiled location searches and host patterns (src/js/search.rs, hosts.rs) decide every
+/// probe exactly as the tables read by the runtime's general helpers, which the suites above hold
+/// to nginx: the same answer, server, location and trace steps, on every fixture, on random rule
+/// sets, and on one with more host patterns and locations than compile to code.
+#[test]
+fn compiled_code_decides_as_the_tables_do() {
+    let mut sets: Vec<(String, Rules)> = fixtures("ok")
+        .iter()
+        .map(|path| {
+            let rules = pipeline::load(path)
+                .expect("readable")
+                .rules
+                .expect("valid");
+            (stem(path), rules)
+        })
+        .collect();
+    let mut rng = Rng::new(SEED ^ 0xC0DE);
+    for n in 0..SETS {
+        if let Some(rules) = valid(&rulegen::rules_file(&mut rng, n)) {
+            sets.push((format!("random set {n}"), rules));
+        }
+    }
+    sets.push((
+        "many patterns and locations".to_owned(),
+        valid(&many_patterns()).expect("valid"),
+    ));
+    let (mut compared, mut code, mut tables) = (0, 0, 0);
+    for (n, (name, rules)) in sets.iter().enumerate() {
+        let program = edgeroute::compile::compile(rules);
+        let chosen = emit_shaped(&program, true, Shape::Chosen).expect("emit");
+        let general = emit_shaped(&program, true, Shape::Tables).expect("emit");
+        code += usize::from(chosen.contains("function locate0()"));
+        tables += usize::from(chosen.contains("function findLocation()"));
+        let load = |js: &str| {
+            let mut harness = Harness::load(js, program.runtime).expect("loads");
+            harness.set_kvs(program.store.clone());
+            harness
+        };
+        let (mut compiled, mut read) = (load(&chosen), load(&general));
+        for probe in probes::probes(rules, SEED + n as u64, RANDOM_PROBES) {
+            let request = probe.request();
+            let seen = |d: Result<Decision, RunError>| {
+                d.map(|d| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        d.outcome, d.server, d.location, d.trace
+                    )
+                })
+                .map_err(|e| e.to_string())
+            };
+            assert_eq!(
+                seen(compiled.route(&request)),
+                seen(read.route(&request)),
+                "{name}: {}{}",
+                probe.host,
+                probe.target
+            );
+            compared += 1;
+        }
+    }
+    say(&format!(
+        "compiled code and tables: {compared} probes over {} rule sets, all alike; {code} with \
+         compiled searches, {tables} with table searches\n",
+        sets.len()
+    ));
+    assert!(code > 0 && tables > 0, "both kinds of search were compared");
+}
+
+/// Twenty `{id}.siteN` servers (more patterns than compile to code), the first with twelve prefix
+/// locations (more than a search compiles to).
+fn many_patterns() -> String {
+    let mut text = String::from("edgeroute: 1\nservers:\n");
+    for i in 0..20 {
+        text.push_str(&format!(
+            "  - server_name: \"{{id}}.site{i}.example.com\"\n    params: {{ id: \"[a-z]+-[0-9]+\" }}\n\
+             \x20   root: /$id/site{i}\n    locations:\n"
+        ));
+        let prefixes = if i == 0 { 12 } else { 2 };
+        for p in 0..prefixes {
+            text.push_str(&format!("      - location: /p{p}/\n"));
+        }
+        text.push_str("      - location: /\n        rewrite: /index.html\n");
+    }
+    text.push_str(
+        "tests:\n  - url: https://pr-1.site0.example.com/p11/x\n    uri: /pr-1/site0/p11/x\n",
+    );
+    text
 }
 
 #[test]
