@@ -90,7 +90,10 @@ const RUNS: [Run; 2] = [
 /// The script's tail: `CASES = [[name, handler, mix], …]` comes before it. Round 0 also reports,
 /// per case, how many answers match the mix's expectations and (for a case sharing the first
 /// case's mix) the first case's answers.
-const DRIVER: &str = r#"
+/// `mk(item)`: the viewer-request event of a mix item, built fresh (the function mutates it).
+macro_rules! event_maker {
+    () => {
+        r#"
 function mk(d) {
   var qs = {}, i;
   for (i = 0; i < d[3].length; i++) qs[d[3][i][0]] = { value: d[3][i][1] };
@@ -99,7 +102,13 @@ function mk(d) {
     viewer: { ip: d[2] }, request: { method: 'GET', uri: d[1], querystring: qs,
       headers: { host: { value: d[0] } }, cookies: {} } };
 }
-function none(e) { return e; }
+"#
+    };
+}
+
+const DRIVER: &str = concat!(
+    event_maker!(),
+    r#"function none(e) { return e; }
 function answer(r) { return r && r.statusCode ? 'status ' + r.statusCode : 'uri ' + (r && r.uri); }
 function block(f, mix, n) {
   var t = Date.now(), s = 0, i;
@@ -127,7 +136,8 @@ function block(f, mix, n) {
   }
   console.log(JSON.stringify(out));
 })();
-"#;
+"#
+);
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -201,6 +211,7 @@ fn p1(rules: &edgeroute::model::Rules, generated: &Generated, baseline: &str, di
             );
         }
     }
+    p1_instructions(&functions, &mix, dir);
     println!("    and / the hand-written baseline with the same checks ({BASELINE}), ({FIXTURE})");
     for (i, (label, mix)) in [
         ("the file's test requests", &all),
@@ -582,4 +593,83 @@ fn report_check(engine: Engine, check: &serde_json::Value) {
             println!("          differs: {}", d.as_str().unwrap_or_default());
         }
     }
+}
+
+/// Requests per callgrind run of `p1_instructions`.
+const COUNTED_REQUESTS: usize = 400;
+
+/// P1 by instructions: each function's instructions per request in njs under valgrind's callgrind,
+/// less those of building the events (a function that returns the request), as a ratio. Unlike the
+/// timed figure it does not move with the machine's load (docs/performance.md).
+fn p1_instructions(functions: &[(&str, &str)], mix: &[Item], dir: &Path) {
+    let (Some(njs), Some(valgrind)) = (Engine::Njs.locate(), which("valgrind")) else {
+        println!(
+            "    instructions: SKIPPED — needs njs and valgrind (Debian: apt-get install njs valgrind)"
+        );
+        return;
+    };
+    let empty = (
+        "events alone",
+        "function handler(event) { return event.request; }",
+    );
+    let mut per_request = Vec::new();
+    for (name, js) in functions.iter().chain([&empty]) {
+        let path = dir.join(format!("p1-instructions-{}.js", name.replace(' ', "-")));
+        std::fs::write(&path, counting_script(js, mix)).expect("write the script");
+        let count = |n: usize| -> Option<f64> {
+            let output = Command::new(&valgrind)
+                .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+                .arg(&njs)
+                .arg(&path)
+                .arg(n.to_string())
+                .output()
+                .ok()?;
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let line = stderr.lines().find(|l| l.contains("Collected :"))?;
+            line.split_whitespace()
+                .last()?
+                .replace(',', "")
+                .parse()
+                .ok()
+        };
+        let (Some(base), Some(all)) = (count(0), count(COUNTED_REQUESTS)) else {
+            println!("    instructions: valgrind did not report a count for {name}");
+            return;
+        };
+        per_request.push((name.to_string(), (all - base) / COUNTED_REQUESTS as f64));
+    }
+    let events = per_request.last().map_or(0.0, |(_, n)| *n);
+    let net = |i: usize| per_request[i].1 - events;
+    println!(
+        "    njs   instructions per request (callgrind, events' {events:.0} subtracted): generated {:.0}, reference {:.0}: ratio {:.3}",
+        net(0),
+        net(1),
+        net(0) / net(1)
+    );
+}
+
+/// A script that routes each request of `mix` once, then `argv[last]` more, through `js`.
+fn counting_script(js: &str, mix: &[Item]) -> String {
+    format!(
+        "var MIX = {};\nvar H_ = (function () {{\n{js}\nreturn handler;\n}})();\n{COUNTING_DRIVER}",
+        serde_json::to_string(mix).expect("json")
+    )
+}
+
+const COUNTING_DRIVER: &str = concat!(
+    event_maker!(),
+    r#"var N = +process.argv[process.argv.length - 1], i, ev = [];
+for (i = 0; i < MIX.length; i++) H_(mk(MIX[i]));
+for (i = 0; i < N; i++) ev.push(mk(MIX[i % MIX.length]));
+for (i = 0; i < N; i++) H_(ev[i]);
+"#
+);
+
+/// A program on the PATH.
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    })
 }

@@ -216,12 +216,15 @@ pub fn shared_bodies(locations: &[Location]) -> Vec<Option<usize>> {
         .iter()
         .map(|l| serde_json::to_string(l).unwrap_or_default())
         .collect();
-    (0..locations.len())
-        .map(|i| {
-            bodies[..i]
-                .iter()
-                .position(|b| *b == bodies[i])
-                .filter(|first| first.to_string().len() < bodies[i].len())
+    // the first location with each body, found once: linear in the number of locations (twenty
+    // thousand redirects are twenty thousand locations)
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let earliest = *first.entry(body.as_str()).or_insert(i);
+            Some(earliest).filter(|e| *e < i && e.to_string().len() < body.len())
         })
         .collect()
 }
@@ -492,5 +495,33 @@ impl Serialize for AclEntry {
                 bits,
             } => (u8::from(allow), 6, groups, bits).serialize(s),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alike_bodies_are_written_as_the_first_one() {
+        let long = |text: &str| Location {
+            i: Some(text.to_owned()),
+            ..Location::default()
+        };
+        let (a, b) = (long("a.html"), long("b.html"));
+        let list = [a.clone(), b.clone(), a.clone(), a, b, Location::default()];
+        assert_eq!(
+            shared_bodies(&list),
+            [None, None, Some(0), Some(0), Some(1), None]
+        );
+        // a body no longer than the number it would be written as stays a body: `{}` first written
+        // tenth, then again
+        let mut list: Vec<Location> = (0..10).map(|i| long(&format!("{i}.html"))).collect();
+        let plain = Location {
+            k: KIND_PREFIX,
+            ..Location::default()
+        };
+        list.extend([plain.clone(), plain]);
+        assert_eq!(shared_bodies(&list)[10..], [None, None]);
     }
 }

@@ -23,20 +23,20 @@ pub fn compiles(server: &Server) -> bool {
 /// The search over `server`'s locations as a function named `name`; `trace`: with the steps the
 /// traced build records (`search`, `location`, `regex-try`), as the general search records them.
 pub fn function(name: &str, server: &Server, trace: bool) -> String {
-    // The order is the IR's (compile.rs decides precedence): the bucket lists, each longest first
-    // (a path can only start with the prefixes of its own first segment), then the short list, whose
-    // first match wins only when it is longer, as the general search decides.
-    let buckets: Vec<(&str, usize)> = server
+    // Every prefix, longest first: the first that matches is the longest, which is what the
+    // general search finds from a bucket list and the short list (each longest first) by taking the
+    // longer of their first matches. Two prefixes of one length that both match are one string.
+    let mut prefixes: Vec<(&str, usize)> = server
         .b
         .0
         .iter()
         .flat_map(|(_, list)| list.iter())
+        .chain(server.q.iter())
         .map(|(prefix, loc)| (prefix.as_str(), *loc))
         .collect();
-    let short: Vec<(&str, usize)> = server.q.iter().map(|(p, l)| (p.as_str(), *l)).collect();
-    let stops: Vec<usize> = buckets
+    prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
+    let stops: Vec<usize> = prefixes
         .iter()
-        .chain(&short)
         .map(|(_, loc)| *loc)
         .filter(|loc| server.l.get(*loc).is_some_and(|l| l.k == KIND_STOP_PREFIX))
         .collect();
@@ -54,11 +54,6 @@ pub fn function(name: &str, server: &Server, trace: bool) -> String {
     );
     out.push_str(&format!("function {name}() {{\n"));
     let mut locals = vec!["a = -1".to_owned(), "p = null".to_owned()];
-    let both = !buckets.is_empty() && !short.is_empty();
-    if both {
-        locals.push("c = -1".to_owned());
-        locals.push("o".to_owned());
-    }
     if !server.r.is_empty() {
         locals.push("m".to_owned());
     }
@@ -69,12 +64,12 @@ pub fn function(name: &str, server: &Server, trace: bool) -> String {
         out.push_str(&indent(2, &step(format!("'location', {loc}, 'exact'"))));
         out.push_str(&format!("    return {loc};\n  }}\n"));
     }
-    chain(&mut out, &buckets, "a", "p");
-    if both {
-        chain(&mut out, &short, "c", "o");
-        out.push_str("  if (c >= 0 && (a < 0 || o.length > p.length)) a = c, p = o;\n");
-    } else {
-        chain(&mut out, &short, "a", "p");
+    for (i, (text, number)) in prefixes.iter().enumerate() {
+        let keyword = if i == 0 { "if" } else { "else if" };
+        out.push_str(&format!(
+            "  {keyword} (!U.lastIndexOf(p = {}, 0)) a = {number};\n",
+            js_string(text)
+        ));
     }
     if !server.r.is_empty() {
         let mut regexes = String::new();
@@ -107,17 +102,6 @@ pub fn function(name: &str, server: &Server, trace: bool) -> String {
     out.push_str(&indent(1, &step("'location', a, 'prefix'".to_owned())));
     out.push_str("  LP = p;\n  return a;\n}\n");
     out
-}
-
-/// The tests of `prefixes` in order: the first that `U` starts with sets `loc` and `prefix`.
-fn chain(out: &mut String, prefixes: &[(&str, usize)], loc: &str, prefix: &str) {
-    for (i, (text, number)) in prefixes.iter().enumerate() {
-        let keyword = if i == 0 { "if" } else { "else if" };
-        out.push_str(&format!(
-            "  {keyword} (!U.lastIndexOf({prefix} = {}, 0)) {loc} = {number};\n",
-            js_string(text)
-        ));
-    }
 }
 
 /// `text`'s lines indented by `level` steps of two spaces.
@@ -160,20 +144,12 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_are_tested_in_the_irs_order_and_stop_prefixes_skip_regexes() {
+    fn prefixes_are_tested_longest_first_and_stop_prefixes_skip_regexes() {
         let code = function("locate0", &server(), false);
         let assets = code.find("\"/app/assets/\"").unwrap();
         let app = code.find("\"/app/\"").unwrap();
         let root = code.find("\"/\", 0").unwrap();
         assert!(assets < app && app < root, "{code}");
-        assert!(
-            code.contains("(!U.lastIndexOf(o = \"/\", 0)) c = 3;"),
-            "{code}"
-        );
-        assert!(
-            code.contains("if (c >= 0 && (a < 0 || o.length > p.length)) a = c, p = o;"),
-            "{code}"
-        );
         assert!(code.contains("if (a != 0) {"), "{code}");
         assert!(code.contains("if (U == \"/app\") {"), "{code}");
         assert!(!code.contains("traceStep"), "{code}");
