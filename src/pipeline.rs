@@ -91,7 +91,7 @@ pub fn generate(rules: &Rules, diagnostics: &mut Diagnostics) -> Result<Generate
         })?;
     let js = with_header(&compact, &program);
     gate(&js, &program)?;
-    size_check(&js, &program, diagnostics);
+    size_check(&js, &pretty, &program, diagnostics);
     if program.kvs {
         let labels: Vec<String> = program.names.iter().map(|n| n.label.clone()).collect();
         crate::js::store::budget(
@@ -132,7 +132,7 @@ fn gate(js: &str, program: &Program) -> Result<(), Error> {
     })
 }
 
-fn size_check(js: &str, program: &Program, diagnostics: &mut Diagnostics) {
+fn size_check(js: &str, pretty: &str, program: &Program, diagnostics: &mut Diagnostics) {
     let bytes = js.len();
     if bytes <= SIZE_WARN {
         return;
@@ -150,8 +150,9 @@ fn size_check(js: &str, program: &Program, diagnostics: &mut Diagnostics) {
         );
     }
     d.help = Some(format!(
-        "biggest contributors:\n{}",
-        crate::js::size::breakdown(program, bytes, 8)
+        "biggest contributors:\n{}\n{}",
+        crate::js::size::breakdown(program, bytes, 8),
+        crate::js::size::runtime_helpers(program, bytes, pretty, 6)
     ));
     diagnostics.push(d);
 }

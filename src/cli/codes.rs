@@ -149,7 +149,7 @@ const RULE_FIXES: &[(&str, &str)] = &[
     ),
     (
         "size-budget",
-        "Make the function smaller: merge locations that differ only in their prefix, share a root, drop unused rules. The help lists the biggest contributors. Above 10,000 bytes it is a warning.",
+        "Make the function smaller: merge locations that differ only in their prefix, share a root, drop unused rules. The help lists the biggest contributors (servers, locations, the runtime) and the runtime's largest helpers. Above 10,000 bytes it is a warning.",
     ),
     (
         "tenant-boundary",

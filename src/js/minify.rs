@@ -5,8 +5,10 @@
 //! again all the same. The first-line `cloudfront` import is kept byte for byte, because the harness
 //! swaps exactly that line for a stub (cloudfront-runtime.md §1 [R]).
 
+use swc_common::sync::Lrc;
+use swc_common::{DUMMY_SP, SourceMap};
 use swc_common::{GLOBALS, Globals, Mark};
-use swc_ecma_ast::{EsVersion, Program};
+use swc_ecma_ast::{Decl, EsVersion, Module, ModuleItem, Program, Stmt};
 use swc_ecma_minifier::option::{
     CompressOptions, ExtraOptions, MangleOptions, MinifyOptions, TopLevelOptions,
 };
@@ -27,35 +29,41 @@ pub fn minify(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     gate::with_stack_for(source, || minify_here(source, runtime))
 }
 
+/// The compact bytes of each top-level function of `source` once compressed, names left as written
+/// (the upload's are shorter): where a runtime's bytes go, for the `size-budget` help. A helper the
+/// compressor inlined counts in its caller; one it dropped is absent.
+pub fn function_sizes(source: &str) -> Vec<(String, usize)> {
+    gate::with_stack_for(source, || {
+        let Ok(mut parsed) = gate::parse(source) else {
+            return Vec::new();
+        };
+        let module = std::mem::take(&mut parsed.module);
+        let module = compress(module, &parsed.source_map, source, Pass::Measure);
+        module
+            .body
+            .into_iter()
+            .filter_map(|item| {
+                let ModuleItem::Stmt(Stmt::Decl(Decl::Fn(function))) = &item else {
+                    return None;
+                };
+                let name = function.ident.sym.to_string();
+                let alone = Module {
+                    span: DUMMY_SP,
+                    body: vec![item],
+                    shebang: None,
+                };
+                let bytes = compact::emit(&alone, &parsed.source_map).ok()?.len();
+                Some((name, bytes))
+            })
+            .collect()
+    })
+}
+
 fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     let mut parsed = gate::parse(source).map_err(CompactError::Syntax)?;
     let keep_import = runtime == Runtime::Js2 && gate::first_line_is_import(source);
     let module = std::mem::take(&mut parsed.module);
-    let module = GLOBALS.set(&Globals::new(), || {
-        let unresolved_mark = Mark::new();
-        let top_level_mark = Mark::new();
-        let mut program = Program::Module(module);
-        program.visit_mut_with(&mut resolver(unresolved_mark, top_level_mark, false));
-        let options = options(&kept_whole(source));
-        let extra = ExtraOptions {
-            unresolved_mark,
-            top_level_mark,
-            mangle_name_cache: None,
-        };
-        let mut program = swc_ecma_minifier::optimize(
-            program,
-            parsed.source_map.clone(),
-            None,
-            None,
-            &options,
-            &extra,
-        );
-        program.visit_mut_with(&mut fixer(None));
-        match program {
-            Program::Module(module) => module,
-            Program::Script(_) => unreachable!("a module stays a module"),
-        }
-    });
+    let module = compress(module, &parsed.source_map, source, Pass::Upload);
     parsed.module = module;
     compact::bare_keys(&mut parsed.module);
     if keep_import && compact::starts_with_import(&parsed.module) {
@@ -64,6 +72,38 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
         return Ok(format!("{CLOUDFRONT_IMPORT}\n{code}"));
     }
     compact::emit(&parsed.module, &parsed.source_map)
+}
+
+/// What a compression is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The upload: compressed and mangled.
+    Upload,
+    /// Measuring each helper: compressed without inlining one function into another, names kept.
+    Measure,
+}
+
+/// swc's compressor over `module` (`source` is its text), as `pass` needs.
+fn compress(module: Module, source_map: &Lrc<SourceMap>, source: &str, pass: Pass) -> Module {
+    GLOBALS.set(&Globals::new(), || {
+        let unresolved_mark = Mark::new();
+        let top_level_mark = Mark::new();
+        let mut program = Program::Module(module);
+        program.visit_mut_with(&mut resolver(unresolved_mark, top_level_mark, false));
+        let options = options(&kept_whole(source), pass);
+        let extra = ExtraOptions {
+            unresolved_mark,
+            top_level_mark,
+            mangle_name_cache: None,
+        };
+        let mut program =
+            swc_ecma_minifier::optimize(program, source_map.clone(), None, None, &options, &extra);
+        program.visit_mut_with(&mut fixer(None));
+        match program {
+            Program::Module(module) => module,
+            Program::Script(_) => unreachable!("a module stays a module"),
+        }
+    })
 }
 
 /// The top-level functions the compressor must keep as they are (it still shortens their names):
@@ -92,7 +132,7 @@ fn kept_whole(source: &str) -> Vec<String> {
         .collect()
 }
 
-fn options(kept_whole: &[String]) -> MinifyOptions {
+fn options(kept_whole: &[String], pass: Pass) -> MinifyOptions {
     let kept = || KEPT.iter().map(|&n| n.into()).collect::<Vec<_>>();
     let retained = || {
         kept()
@@ -111,9 +151,15 @@ fn options(kept_whole: &[String]) -> MinifyOptions {
             // no long comma sequences or deep conditionals: every engine's parser recurses over
             // them, and boa overflows a 2 MB stack on a long one
             sequences: 0,
+            inline: if pass == Pass::Measure {
+                0
+            } else {
+                CompressOptions::default().inline
+            },
+            reduce_fns: pass == Pass::Upload && CompressOptions::default().reduce_fns,
             ..CompressOptions::default()
         }),
-        mangle: Some(MangleOptions {
+        mangle: (pass == Pass::Upload).then(|| MangleOptions {
             top_level: Some(true),
             reserved: kept(),
             ..MangleOptions::default()

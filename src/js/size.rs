@@ -52,11 +52,7 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
             .sum(),
         "all regexes".to_owned(),
     ));
-    let tables = json_len(&program.data) + items.last().map_or(0, |(bytes, _)| *bytes);
-    items.push((
-        total.saturating_sub(tables),
-        "the router code (fixed for the features the rules use)".to_owned(),
-    ));
+    items.push((runtime_bytes(program, total), RUNTIME.to_owned()));
     items.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     items
         .iter()
@@ -64,6 +60,53 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
         .map(|(bytes, what)| format!("  {bytes:>6} B  {what}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The line naming the runtime's bytes in the breakdown.
+const RUNTIME: &str = "the runtime (the helpers the rules need)";
+
+/// The runtime's bytes: the function less its tables and regexes, as written.
+fn runtime_bytes(program: &Program, total: usize) -> usize {
+    let regexes: usize = program
+        .regexes
+        .iter()
+        .map(|(s, f)| s.len() + f.len() + 20)
+        .sum();
+    total.saturating_sub(json_len(&program.data) + regexes)
+}
+
+/// The runtime's `limit` largest helpers as one line, each about its share of the runtime's bytes
+/// (`pretty` compressed with names kept, scaled to the upload): which helpers a rule set pays for.
+/// The functions compiled from the rules (`valueN`, `locateN`) are counted with their servers.
+pub fn runtime_helpers(program: &Program, total: usize, pretty: &str, limit: usize) -> String {
+    let mut helpers: Vec<(String, usize)> = crate::js::minify::function_sizes(pretty)
+        .into_iter()
+        .filter(|(name, _)| !is_compiled(name))
+        .collect();
+    let sum: usize = helpers.iter().map(|(_, bytes)| bytes).sum();
+    if sum == 0 {
+        return String::new();
+    }
+    let runtime = runtime_bytes(program, total);
+    helpers.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let shares: Vec<String> = helpers
+        .iter()
+        .take(limit)
+        .map(|(name, bytes)| format!("{name} {} B", bytes * runtime / sum))
+        .collect();
+    format!(
+        "  of the runtime, the largest helpers: {} (of {})",
+        shares.join(", "),
+        helpers.len()
+    )
+}
+
+/// A function compiled from the rules rather than a runtime helper.
+fn is_compiled(name: &str) -> bool {
+    ["value", "locate"].iter().any(|prefix| {
+        name.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// About the bytes of location `l`'s entries in its server's lookup tables (`x`, `b`, `q`, `r`).

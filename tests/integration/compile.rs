@@ -804,14 +804,25 @@ fn an_over_budget_rule_set_fails_with_a_per_rule_breakdown() {
         "{help}"
     );
     assert!(
-        lines[3].ends_with("B  the router code (fixed for the features the rules use)"),
+        lines[3].ends_with("B  the runtime (the helpers the rules need)"),
         "{help}"
     );
     assert!(
         lines[4].ends_with("B  location `/a/` in server `app.example.com`"),
         "{help}"
     );
-    let sizes: Vec<usize> = lines[1..]
+    // then the runtime's largest helpers, each with its share of the runtime's bytes
+    let helpers = lines.last().expect("a helpers line");
+    assert!(
+        helpers
+            .trim_start()
+            .starts_with("of the runtime, the largest helpers: "),
+        "{help}"
+    );
+    for helper in ["normalizePath", "encodeBytes", "toOrigin"] {
+        assert!(helpers.contains(&format!("{helper} ")), "{helpers}");
+    }
+    let sizes: Vec<usize> = lines[1..lines.len() - 1]
         .iter()
         .map(|line| line.trim().split(' ').next().unwrap().parse().unwrap())
         .collect();
