@@ -62,6 +62,7 @@ pub fn split(data: &Data) -> (Value, Vec<(String, String)>) {
                 None => Value::Null,
             };
             let mut stored = vec![false; list.len()];
+            let paths: Vec<String> = exact.keys().cloned().collect();
             for (path, location) in exact {
                 let Some(l) = location.as_u64().map(|l| l as usize) else {
                     continue;
@@ -86,11 +87,34 @@ pub fn split(data: &Data) -> (Value, Vec<(String, String)>) {
                 };
                 kept.insert(i.to_string(), entry);
             }
-            server.insert("xs".to_owned(), json!(1));
+            server.insert("xs".to_owned(), first_segments(&paths));
             server.insert("l".to_owned(), Value::Object(kept));
         }
     }
     (d, store.into_iter().collect())
+}
+
+/// At most this many first segments are listed for a server (`xs`); with more, every search reads.
+const MAX_SEGMENTS: usize = 64;
+
+/// What the function knows of a server's exact paths in the store without reading it: the first
+/// segments they start with (`{"catalog": 1, "healthz": 1}`; a search for a path with another first
+/// segment reads nothing), or `1` (read on every search) when there are more than `MAX_SEGMENTS`, or
+/// one that an object literal cannot hold as a key (`__proto__`).
+fn first_segments(paths: &[String]) -> Value {
+    let mut segments = Map::new();
+    for path in paths {
+        let rest = path.strip_prefix('/').unwrap_or(path);
+        let segment = rest.split('/').next().unwrap_or_default();
+        if segment == "__proto__" {
+            return json!(1);
+        }
+        segments.insert(segment.to_owned(), json!(1));
+        if segments.len() > MAX_SEGMENTS {
+            return json!(1);
+        }
+    }
+    Value::Object(segments)
 }
 
 /// The S3 import format of CloudFront KeyValueStore: `{"data":[{"key":…,"value":…}]}`.

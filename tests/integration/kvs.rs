@@ -95,6 +95,32 @@ fn a_missing_key_is_not_there_and_a_failing_store_answers_503() {
     assert_eq!(status(&harness.route(&other).unwrap().outcome), 301);
 }
 
+/// A search reads the store only when the server's exact paths in it start with the path's first
+/// segment: with every stored value broken, a request into `/old-shop/` fails (503, it read), one
+/// into `/p/` or `/assets/` is routed without a read.
+#[test]
+fn a_search_reads_the_store_only_for_the_segments_it_holds() {
+    let generated = generated();
+    let mut harness = Harness::load(&generated.js, generated.program.runtime).unwrap();
+    let broken: Vec<(String, String)> = generated
+        .program
+        .store
+        .iter()
+        .map(|(key, _)| (key.clone(), "{not json".to_owned()))
+        .collect();
+    harness.set_kvs(broken);
+    // a host the store does not hold is a miss (no value read): the default server, shop
+    let read = Request::get("https://unknown.example.com/old-shop/summer-sale");
+    assert_eq!(status(&harness.route(&read).unwrap().outcome), 503);
+    for url in [
+        "https://unknown.example.com/p/mug",
+        "https://unknown.example.com/assets/app.css",
+    ] {
+        let decision = harness.route(&Request::get(url)).unwrap();
+        assert_eq!(status(&decision.outcome), 0, "{url}: {decision:?}");
+    }
+}
+
 #[test]
 fn njs_and_node_read_the_same_store() {
     let generated = generated();
