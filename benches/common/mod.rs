@@ -10,6 +10,10 @@ use edgeroute::diagnostic::Diagnostics;
 use edgeroute::model::Rules;
 use edgeroute::pipeline::{self, Generated};
 
+/// The allocator of the `edgeroute` binary (src/main.rs), so that a bench measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Valid rules from text (a bench's own generated rules).
 pub fn load(text: &str) -> Rules {
     pipeline::load_bytes("rules.yaml", text.as_bytes().to_vec())
