@@ -182,7 +182,7 @@ fn main() {
         let floor = cost(
             &program,
             n,
-            &floor_js(entries, kinds[0].2),
+            &floor_js(entries, kinds[0].1, kinds[0].2),
             entries,
             &kinds[..1],
             dir.path(),
@@ -196,20 +196,20 @@ fn main() {
     }
 }
 
-/// A handler that does nothing but await the two reads a store-backed redirect to `path` needs (its
-/// host's key and its exact path's key) and answer a constant redirect.
-fn floor_js(entries: &[(String, String)], path: &str) -> String {
+/// A handler that does nothing but await the two reads a store-backed redirect to `host` and `path`
+/// needs (the host's key and the exact path's key) and answer a constant redirect.
+fn floor_js(entries: &[(String, String)], host: &str, path: &str) -> String {
+    let host = format!("v1:h:{host}");
     let suffix = format!(":{path}");
-    let key = |prefix: &str, end: &str| {
-        entries
-            .iter()
-            .map(|(k, _)| k)
-            .find(|k| k.starts_with(prefix) && k.ends_with(end))
-            .expect("the redirect's keys are in the store")
-            .clone()
-    };
-    let host = key("v1:h:www.example.com", "www.example.com");
-    let exact = key("v1:x:", &suffix);
+    let exact = entries
+        .iter()
+        .map(|(k, _)| k)
+        .find(|k| k.starts_with("v1:x:") && k.ends_with(&suffix))
+        .expect("the redirect's exact path is in the store");
+    assert!(
+        entries.iter().any(|(k, _)| *k == host),
+        "{host} is in the store"
+    );
     format!(
         "async function handler(e) {{\n  var s = cf.kvs(), h, x;\n  h = await s.get({host:?}, {{ format: 'json' }});\n  x = await s.get({exact:?}, {{ format: 'json' }});\n  return {{ statusCode: 301, headers: {{ location: {{ value: 'https://www.example.com/p' }} }} }};\n}}\n"
     )
