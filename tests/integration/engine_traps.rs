@@ -134,3 +134,84 @@ fn non_ascii_at_every_length_gets_the_same_answer_in_every_engine() {
         }
     }
 }
+
+/// Origin-URI encoding of bytes, the reference the generated function must match: unreserved
+/// chars, "/" and `!$&'()*+,;=:@` stay, every other byte is `%XX`.
+fn escape_bytes(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'~' | b'-' | b'/' => {
+                char::from(b).to_string()
+            }
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':'
+            | b'@' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Every byte from 0x80, next to each byte that shapes the encoding passes (leads C2/C3 and the
+/// continuation ranges 80-BF of each pass) and to ASCII that is escaped or kept, arrives at the
+/// origin as its own `%XX`, in every engine; both orders. Pairs that are UTF-8 take the decoding
+/// path, the others the byte path; an escaped control char is a 400.
+#[test]
+fn every_high_byte_next_to_every_boundary_byte_reaches_the_origin_as_its_escape() {
+    let njs = oracle::require_tool("njs", "the byte-encoding test").is_some();
+    let node = oracle::require_tool("node", "the byte-encoding test").is_some();
+    let yaml = "edgeroute: 1\nruntime: cloudfront-js-2.0\nservers:\n  - server_name: b.example.com\n    root: /srv\n    locations:\n      - location: /\n";
+    let loaded = pipeline::load_bytes("bytes.yaml", yaml.as_bytes().to_vec());
+    let rules = loaded.rules.expect("valid");
+    let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
+    let boundary: Vec<u8> = [
+        0x01, 0x20, 0x22, 0x23, 0x25, 0x2F, 0x3F, 0x41, 0x5C, 0x7E, 0x7F,
+    ]
+    .into_iter()
+    .chain([
+        0x80, 0x83, 0x8F, 0x90, 0x95, 0x9F, 0xA0, 0xA9, 0xAF, 0xB0, 0xB8, 0xBF,
+    ])
+    .chain([
+        0xC0, 0xC2, 0xC3, 0xCF, 0xD0, 0xDF, 0xE0, 0xE4, 0xEF, 0xF0, 0xFF,
+    ])
+    .collect();
+    let mut requests = Vec::new();
+    let mut expected = Vec::new();
+    for high in 0x80..=0xFFu8 {
+        for &other in &boundary {
+            for pair in [[high, other], [other, high]] {
+                let escaped: String = pair.iter().map(|b| format!("%{b:02X}")).collect();
+                requests.push(Request::get(&format!("https://b.example.com/x{escaped}x")));
+                let mut bytes = b"/srv/x".to_vec();
+                bytes.extend(pair);
+                bytes.push(b'x');
+                let control = pair.iter().any(|&b| b < 0x20 || b == 0x7F);
+                expected.push(if control {
+                    "status 400".to_owned()
+                } else {
+                    format!("uri {}", escape_bytes(&bytes))
+                });
+            }
+        }
+    }
+    for (engine, present) in [
+        (Engine::Boa, true),
+        (Engine::Njs, njs),
+        (Engine::Node, node),
+    ] {
+        if !present {
+            continue;
+        }
+        let results = engines::route_all(engine, &generated.js, rules.runtime, &requests)
+            .unwrap_or_else(|e| panic!("{} did not run: {e}", engine.name()));
+        for ((result, req), want) in results.iter().zip(&requests).zip(&expected) {
+            let got = match result {
+                Ok(d) => match &d.outcome {
+                    Outcome::Pass { uri, .. } => format!("uri {uri}"),
+                    Outcome::Answer { status, .. } => format!("status {status}"),
+                },
+                Err(e) => panic!("{} {:?}: {e}", engine.name(), req.url),
+            };
+            assert_eq!(&got, want, "{} {:?}", engine.name(), req.url);
+        }
+    }
+}
