@@ -66,12 +66,46 @@ fn minify_here(source: &str, runtime: Runtime) -> Result<String, CompactError> {
     let module = compress(module, &parsed.source_map, source, Pass::Upload);
     parsed.module = module;
     compact::bare_keys(&mut parsed.module);
-    if keep_import && compact::starts_with_import(&parsed.module) {
+    let import = keep_import && compact::starts_with_import(&parsed.module);
+    if import {
         parsed.module.body.remove(0);
-        let code = compact::emit(&parsed.module, &parsed.source_map)?;
-        return Ok(format!("{CLOUDFRONT_IMPORT}\n{code}"));
     }
-    compact::emit(&parsed.module, &parsed.source_map)
+    let code = in_one_scope(&mut parsed.module, &parsed.source_map)?;
+    Ok(if import {
+        format!("{CLOUDFRONT_IMPORT}\n{code}")
+    } else {
+        code
+    })
+}
+
+/// The router inside one function scope, `handler` outside it:
+/// `var route=function(){…;return route}();function handler(…){…}`. A top-level name is a
+/// property of the global object, which boa looks up by name at every read and write; inside a
+/// function it is a slot. Same answers, about 30 % less time per request in boa (the golden
+/// tests, `replay`); njs and node resolve both alike. A store-backed function (async `handler`
+/// and `route`) stays as it is.
+fn in_one_scope(module: &mut Module, source_map: &Lrc<SourceMap>) -> Result<String, CompactError> {
+    let handler = module.body.iter().position(|item| {
+        matches!(item, ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f)))
+            if f.ident.sym == *"handler" && !f.function.is_async)
+    });
+    let route = module.body.iter().any(|item| {
+        matches!(item, ModuleItem::Stmt(Stmt::Decl(Decl::Fn(f)))
+            if f.ident.sym == *"route" && !f.function.is_async)
+    });
+    let Some(handler) = handler.filter(|_| route) else {
+        return compact::emit(module, source_map);
+    };
+    let handler = Module {
+        span: DUMMY_SP,
+        body: vec![module.body.remove(handler)],
+        shebang: None,
+    };
+    let router = compact::emit(module, source_map)?;
+    let handler = compact::emit(&handler, source_map)?;
+    Ok(format!(
+        "var route=function(){{{router};return route}}();{handler}"
+    ))
 }
 
 /// What a compression is for.

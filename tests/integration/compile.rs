@@ -162,6 +162,11 @@ fn the_upload_bytes_are_the_minified_pretty_form() {
         let minified = edgeroute::js::minify::minify(&generated.pretty, runtime).expect("minifies");
         assert!(minified.ends_with(code[0]), "{}", path.display());
         assert!(generated.js.ends_with('\n'));
+        // the router in one function scope (its names are slots, not global properties), the
+        // entry points outside; a store-backed function keeps its async handler at the top
+        let scoped = code[0].starts_with("var route=function(){")
+            && code[0].contains(";return route}();function handler(");
+        assert_eq!(scoped, !generated.program.kvs, "{}", path.display());
     }
 }
 
