@@ -163,7 +163,10 @@ fn hostile(host: &str, path: &str) -> Vec<Req> {
     out
 }
 
-const DRIVER: &str = r#"
+/// The event maker, shared by the timing and the counting drivers.
+macro_rules! event_maker {
+    () => {
+        r#"
 function mk(d) {
   var qs = {}, hd = { host: { value: d.host } }, cs = {}, i;
   for (i = 0; i < d.query.length; i++) qs[d.query[i][0]] = { value: d.query[i][1] };
@@ -174,6 +177,13 @@ function mk(d) {
     viewer: { ip: d.ip }, request: { method: 'GET', uri: d.path, querystring: qs,
       headers: hd, cookies: cs } };
 }
+"#
+    };
+}
+
+const DRIVER: &str = concat!(
+    event_maker!(),
+    r#"
 function answer(r) {
   if (r && typeof r.statusCode == 'number') return 'status ' + r.statusCode;
   if (r && typeof r.uri == 'string' && r.uri.charAt(0) == '/') return 'uri ' + r.uri.slice(0, 60);
@@ -193,7 +203,85 @@ function answer(r) {
   out.calls = Date.now() - t + (s < 0 ? 1 : 0);
   console.log(JSON.stringify(out));
 })();
-"#;
+"#
+);
+
+/// Counting: `N` events built (argument `N`), each routed too with `N call`.
+const COUNTING_DRIVER: &str = concat!(
+    event_maker!(),
+    r#"
+(function () {
+  var a = process.argv[process.argv.length - 1].split(' '), n = +a[0], call = a[1] == 'call', i, e;
+  for (i = 0; i < n; i++) {
+    e = mk(BENCH_REQ);
+    if (call) handler(e);
+  }
+})();
+"#
+);
+
+/// Requests per callgrind run: an ordinary request, a hostile one.
+const COUNTED: [usize; 2] = [40, 4];
+
+/// njs instructions per request of each request of `requests` through `js` (callgrind: a run that
+/// builds and routes the events less one that only builds them), or None without valgrind.
+fn njs_instructions(js: &str, requests: &[Req], dir: &std::path::Path) -> Option<Vec<f64>> {
+    let (njs, valgrind) = (Engine::Njs.locate()?, common::which("valgrind")?);
+    let mut out = Vec::new();
+    for (i, req) in requests.iter().enumerate() {
+        let n = COUNTED[usize::from(i > 0)];
+        let script = format!(
+            "var BENCH_REQ = {};\n{}\n{COUNTING_DRIVER}",
+            serde_json::to_string(req).expect("json"),
+            stub_import(js)
+        );
+        let path = dir.join(format!("count-{i}.js"));
+        std::fs::write(&path, script).expect("write");
+        let events = common::instructions(&valgrind, &njs, &path, &n.to_string())?;
+        let all = common::instructions(&valgrind, &njs, &path, &format!("{n} call"))?;
+        out.push((all - events) / n as f64);
+    }
+    Some(out)
+}
+
+/// `js` with its 2.0 import line replaced by a stub `cf`.
+fn stub_import(js: &str) -> String {
+    js.replace(
+        "import cf from 'cloudfront';",
+        "var cf = { selectRequestOriginById: function () {}, updateRequestOrigin: function () {} };",
+    )
+}
+
+/// The first rule set's requests by njs instructions, the figure to compare between commits.
+fn counted_table(js: &str, requests: &[Req], dir: &std::path::Path) {
+    let Some(counts) = njs_instructions(js, requests, dir) else {
+        println!(
+            "    njs instructions: SKIPPED — needs njs and valgrind (Debian: apt-get install njs valgrind)"
+        );
+        return;
+    };
+    println!(
+        "    njs instructions per request (callgrind; events subtracted; does not move with the load):"
+    );
+    let ordinary = counts[0].max(1.0);
+    let over = counts
+        .iter()
+        .skip(1)
+        .filter(|c| **c / ordinary > TARGET_RATIO)
+        .count();
+    for (req, count) in requests.iter().zip(&counts) {
+        println!(
+            "    {:<40} {:>12.0} ({:5.1}×)",
+            req.label,
+            count,
+            count / ordinary
+        );
+    }
+    println!(
+        "    by instructions: {over} of {} hostile requests over {TARGET_RATIO}× an ordinary one",
+        counts.len() - 1
+    );
+}
 
 struct Figure {
     answer: String,
@@ -245,7 +333,7 @@ fn main() {
                     let script = format!(
                         "var BENCH_N = {n}, BENCH_REQ = {};\n{}\n{DRIVER}",
                         serde_json::to_string(req).expect("json"),
-                        generated.js.replace("import cf from 'cloudfront';", "var cf = { selectRequestOriginById: function () {}, updateRequestOrigin: function () {} };")
+                        stub_import(&generated.js)
                     );
                     let path = dir.path().join(format!("h-{}-{i}.js", engine.name()));
                     std::fs::write(&path, script).expect("write");
@@ -322,6 +410,9 @@ fn main() {
                 }
             ));
             println!("{line}");
+        }
+        if file == SETS[0].0 {
+            counted_table(&generated.js, &requests, dir.path());
         }
     }
     worst.sort_by(|a, b| b.1.total_cmp(&a.1));

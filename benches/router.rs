@@ -602,7 +602,7 @@ const COUNTED_REQUESTS: usize = 400;
 /// less those of building the events (a function that returns the request), as a ratio. Unlike the
 /// timed figure it does not move with the machine's load (docs/performance.md).
 fn p1_instructions(functions: &[(&str, &str)], mix: &[Item], dir: &Path) {
-    let (Some(njs), Some(valgrind)) = (Engine::Njs.locate(), which("valgrind")) else {
+    let (Some(njs), Some(valgrind)) = (Engine::Njs.locate(), common::which("valgrind")) else {
         println!(
             "    instructions: SKIPPED — needs njs and valgrind (Debian: apt-get install njs valgrind)"
         );
@@ -616,22 +616,7 @@ fn p1_instructions(functions: &[(&str, &str)], mix: &[Item], dir: &Path) {
     for (name, js) in functions.iter().chain([&empty]) {
         let path = dir.join(format!("p1-instructions-{}.js", name.replace(' ', "-")));
         std::fs::write(&path, counting_script(js, mix)).expect("write the script");
-        let count = |n: usize| -> Option<f64> {
-            let output = Command::new(&valgrind)
-                .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-                .arg(&njs)
-                .arg(&path)
-                .arg(n.to_string())
-                .output()
-                .ok()?;
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let line = stderr.lines().find(|l| l.contains("Collected :"))?;
-            line.split_whitespace()
-                .last()?
-                .replace(',', "")
-                .parse()
-                .ok()
-        };
+        let count = |n: usize| common::instructions(&valgrind, &njs, &path, &n.to_string());
         let (Some(base), Some(all)) = (count(0), count(COUNTED_REQUESTS)) else {
             println!("    instructions: valgrind did not report a count for {name}");
             return;
@@ -664,12 +649,3 @@ for (i = 0; i < N; i++) ev.push(mk(MIX[i % MIX.length]));
 for (i = 0; i < N; i++) H_(ev[i]);
 "#
 );
-
-/// A program on the PATH.
-fn which(program: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|path| path.is_file())
-    })
-}

@@ -52,3 +52,31 @@ pub fn ms(duration: Duration) -> f64 {
 pub fn verdict(met: bool) -> &'static str {
     if met { "target met" } else { "NOT met" }
 }
+
+/// A program on the PATH.
+pub fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    })
+}
+
+/// The instructions `engine` executes running `script` with `arg`, under valgrind's callgrind:
+/// a count that does not move with the machine's load, unlike a time.
+pub fn instructions(valgrind: &Path, engine: &Path, script: &Path, arg: &str) -> Option<f64> {
+    let output = std::process::Command::new(valgrind)
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(engine)
+        .arg(script)
+        .arg(arg)
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().find(|l| l.contains("Collected :"))?;
+    line.split_whitespace()
+        .last()?
+        .replace(',', "")
+        .parse()
+        .ok()
+}
