@@ -206,12 +206,12 @@ function answer(r) {
 "#
 );
 
-/// Counting: `N` events built (argument `N`), each routed too with `N call`.
+/// Counting: `N` events built (arguments `N`), each routed too (arguments `N call`).
 const COUNTING_DRIVER: &str = concat!(
     event_maker!(),
     r#"
 (function () {
-  var a = process.argv[process.argv.length - 1].split(' '), n = +a[0], call = a[1] == 'call', i, e;
+  var a = process.argv, call = a[a.length - 1] == 'call', n = +a[a.length - (call ? 2 : 1)], i, e;
   for (i = 0; i < n; i++) {
     e = mk(BENCH_REQ);
     if (call) handler(e);
@@ -237,8 +237,9 @@ fn njs_instructions(js: &str, requests: &[Req], dir: &std::path::Path) -> Option
         );
         let path = dir.join(format!("count-{i}.js"));
         std::fs::write(&path, script).expect("write");
-        let events = common::instructions(&valgrind, &njs, &path, &n.to_string())?;
-        let all = common::instructions(&valgrind, &njs, &path, &format!("{n} call"))?;
+        let n_text = n.to_string();
+        let events = common::instructions(&valgrind, &njs, &path, &[&n_text])?;
+        let all = common::instructions(&valgrind, &njs, &path, &[&n_text, "call"])?;
         out.push((all - events) / n as f64);
     }
     Some(out)

@@ -616,7 +616,7 @@ fn p1_instructions(functions: &[(&str, &str)], mix: &[Item], dir: &Path) {
     for (name, js) in functions.iter().chain([&empty]) {
         let path = dir.join(format!("p1-instructions-{}.js", name.replace(' ', "-")));
         std::fs::write(&path, counting_script(js, mix)).expect("write the script");
-        let count = |n: usize| common::instructions(&valgrind, &njs, &path, &n.to_string());
+        let count = |n: usize| common::instructions(&valgrind, &njs, &path, &[&n.to_string()]);
         let (Some(base), Some(all)) = (count(0), count(COUNTED_REQUESTS)) else {
             println!("    instructions: valgrind did not report a count for {name}");
             return;

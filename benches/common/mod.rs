@@ -62,14 +62,14 @@ pub fn which(program: &str) -> Option<std::path::PathBuf> {
     })
 }
 
-/// The instructions `engine` executes running `script` with `arg`, under valgrind's callgrind:
+/// The instructions `engine` executes running `script` with `args`, under valgrind's callgrind:
 /// a count that does not move with the machine's load, unlike a time.
-pub fn instructions(valgrind: &Path, engine: &Path, script: &Path, arg: &str) -> Option<f64> {
+pub fn instructions(valgrind: &Path, engine: &Path, script: &Path, args: &[&str]) -> Option<f64> {
     let output = std::process::Command::new(valgrind)
         .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
         .arg(engine)
         .arg(script)
-        .arg(arg)
+        .args(args)
         .output()
         .ok()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
