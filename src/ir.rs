@@ -229,9 +229,24 @@ pub fn shared_bodies(locations: &[Location]) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// How many locations are written: the trailing ones written as location 0 (`0`) are left out, and
+/// the router reads a missing one as location 0 (many locations alike cost their lookup alone).
+/// Never when location 0 is exact: with KeyValueStore its body is in the store.
+pub fn written_locations(locations: &[Location], shared: &[Option<usize>]) -> usize {
+    if locations.first().is_some_and(|l| l.k == KIND_EXACT) {
+        return locations.len();
+    }
+    shared
+        .iter()
+        .rposition(|s| *s != Some(0))
+        .map_or(0, |last| last + 1)
+}
+
 fn serialize_locations<S: Serializer>(locations: &[Location], s: S) -> Result<S::Ok, S::Error> {
-    let mut seq = s.serialize_seq(Some(locations.len()))?;
-    for (location, shared) in locations.iter().zip(shared_bodies(locations)) {
+    let shared = shared_bodies(locations);
+    let written = written_locations(locations, &shared);
+    let mut seq = s.serialize_seq(Some(written))?;
+    for (location, shared) in locations.iter().zip(shared).take(written) {
         match shared {
             Some(first) => seq.serialize_element(&first)?,
             None => seq.serialize_element(location)?,
@@ -523,5 +538,36 @@ mod tests {
         };
         list.extend([plain.clone(), plain]);
         assert_eq!(shared_bodies(&list)[10..], [None, None]);
+    }
+
+    #[test]
+    fn trailing_locations_written_as_the_first_are_left_out() {
+        let body = |kind: u8| Location {
+            k: kind,
+            i: Some("long-index.html".to_owned()),
+            ..Location::default()
+        };
+        let other = Location {
+            k: KIND_PREFIX,
+            i: Some("other.html".to_owned()),
+            ..Location::default()
+        };
+        let a = body(KIND_PREFIX);
+        let list = [a.clone(), other, a.clone(), a.clone(), a];
+        let shared = shared_bodies(&list);
+        assert_eq!(written_locations(&list, &shared), 2);
+        let json = serde_json::to_string(&Server {
+            l: list.to_vec(),
+            ..Server::default()
+        })
+        .unwrap();
+        assert!(
+            json.contains(r#""l":[{"i":"long-index.html"},{"i":"other.html"}]"#),
+            "{json}"
+        );
+        // an exact location 0 may be in the store: every location is written
+        let exact = [body(KIND_EXACT), body(KIND_EXACT)];
+        assert_eq!(written_locations(&exact, &shared_bodies(&exact)), 2);
+        assert_eq!(written_locations(&[], &[]), 0);
     }
 }

@@ -18,6 +18,7 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
         let names = &program.names[s];
         let mut total = json_len(server);
         let shared = crate::ir::shared_bodies(&server.l);
+        let written = crate::ir::written_locations(&server.l, &shared);
         for (l, location) in server.l.iter().enumerate() {
             let own_regex: usize = server
                 .r
@@ -26,6 +27,7 @@ pub fn breakdown(program: &Program, total: usize, limit: usize) -> String {
                 .map(|r| regex_bytes(r.regex))
                 .sum();
             let body = match shared[l] {
+                _ if l >= written => 0,
                 Some(first) => first.to_string().len(),
                 None => json_len(location),
             };

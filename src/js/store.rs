@@ -59,7 +59,8 @@ pub fn split(data: &Data) -> (Value, Vec<(String, String)>) {
                     .cloned()
                     .unwrap_or_default(),
                 Some(other) => other.clone(),
-                None => Value::Null,
+                // left out: written as location 0 (`ir::written_locations`)
+                None => list.first().cloned().unwrap_or_default(),
             };
             let mut stored = vec![false; list.len()];
             let paths: Vec<String> = exact.keys().cloned().collect();

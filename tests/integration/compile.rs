@@ -1251,3 +1251,55 @@ fn origin_encoded(path: &str) -> String {
         })
         .collect()
 }
+
+/// Locations written exactly as location 0 at the end of a server's list are left out of `l`
+/// (src/ir.rs `written_locations`); the router reads each missing one as location 0, so each still
+/// routes, and reports itself as matched, exactly as when written out.
+#[test]
+fn locations_left_out_of_the_tables_route_as_location_0() {
+    let location =
+        |path: &str, target: &str| format!("      - location: {path}\n        rewrite: {target}\n");
+    let case = |path: &str, uri: &str, matched: &str| {
+        format!(
+            "  - url: https://pr-7.preview.example.com{path}\n    uri: {uri}\n    matched: {matched}\n"
+        )
+    };
+    let mut rules = String::from(
+        "edgeroute: 1\nservers:\n  - server_name: \"{id}.preview.example.com\"\n    params: { id: \"pr-[0-9]+\" }\n    root: /$id\n    locations:\n",
+    );
+    let mut tests = String::from("tests:\n");
+    for (j, path) in ["/p0/", "/own/", "/p1/", "/p2/", "/p3/"].iter().enumerate() {
+        let own = j == 1;
+        rules.push_str(&location(path, if own { "/own.html" } else { "/app.html" }));
+        let uri = if own {
+            "/pr-7/own.html"
+        } else {
+            "/pr-7/app.html"
+        };
+        tests.push_str(&case(&format!("{path}x"), uri, path));
+    }
+    let loaded = pipeline::load_bytes("left-out.yaml", (rules + &tests).into_bytes());
+    let rules = loaded.rules.as_ref().expect("valid rules");
+    let mut diagnostics = loaded.diagnostics.clone();
+    let generated = pipeline::generate(rules, &mut diagnostics).expect("generates");
+    // /p0/ is location 0; /p1/ to /p3/ are written as it, after /own/: two are written
+    let tables = generated
+        .pretty
+        .lines()
+        .find(|l| l.starts_with("var D = "))
+        .expect("D");
+    assert!(
+        tables.contains(
+            "\"l\":[{\"rw\":[[-1,\"/app.html\",0,2]]},{\"rw\":[[-1,\"/own.html\",0,2]]}]"
+        ),
+        "{tables}"
+    );
+    let report = golden::run(&generated.js, &generated.program, &rules.tests).expect("loads");
+    assert_eq!(
+        report.failures().count(),
+        0,
+        "{:#?}",
+        report.failures().collect::<Vec<_>>()
+    );
+    assert_eq!(report.passed(), 5);
+}
