@@ -162,7 +162,7 @@ pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<Strin
                 regexes => regexes.join(", "),
                 compiled => functions.join("\n"),
                 hosts_compiled => hosts.is_some(),
-                text_path => text_path(program, trace),
+                text_path => crate::js::text_form::mode(program, trace),
                 acl_text => program.data.a.iter().flatten().any(|e| {
                     matches!(e, crate::ir::AclEntry::V4 { text: Some(_), .. })
                 }),
@@ -172,23 +172,6 @@ pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<Strin
             })
         })
         .map_err(template_error)
-}
-
-/// Whether a request's `$uri` may stay text when its path is valid UTF-8 (docs/generated-function.md
-/// "Byte form"): converting thousands of non-ASCII chars to byte form and back costs a JS step
-/// per char. Text and byte form decide alike unless a regex reads the path (`.` matches a char in
-/// one and a byte in the other), a literal holds non-ASCII (literals are in byte form), the store's
-/// keys are in byte form (`kvs`), or a trace shows `$uri` (the traced build keeps byte form, and
-/// the tests hold the two builds to the same decisions).
-fn text_path(program: &Program, trace: bool) -> bool {
-    let data = &program.data;
-    let rewrites_read_path = data
-        .s
-        .iter()
-        .flat_map(|s| s.rw.iter().chain(s.l.iter().flat_map(|l| l.rw.iter())))
-        .any(|r| r.regex >= 0);
-    let literals_ascii = serde_json::to_string(data).is_ok_and(|json| json.is_ascii());
-    !trace && !program.kvs && !program.features.regex && !rewrites_read_path && literals_ascii
 }
 
 /// Compiles the location search of each server that `search::compiles` to code, naming it in the

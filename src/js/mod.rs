@@ -11,4 +11,5 @@ pub mod minify;
 pub mod search;
 pub mod size;
 pub mod store;
+pub mod text_form;
 pub mod values;

@@ -215,3 +215,108 @@ fn every_high_byte_next_to_every_boundary_byte_reaches_the_origin_as_its_escape(
         }
     }
 }
+
+/// Where no regex can tell a path's text from its bytes, the upload keeps `$uri` as text
+/// (src/js/text_form.rs); the traced build keeps byte form. On the paths a text form could get
+/// wrong (U+2028 and U+2029, which only njs's `.` matches; U+017F and U+212A, which njs folds to
+/// `s` and `k` in a caseless regex; non-ASCII before and after what each regex tests; escapes that
+/// are not UTF-8), the upload in boa, njs and node answers as the traced build does in boa.
+#[test]
+fn the_text_form_decides_as_the_byte_form() {
+    let njs = oracle::require_tool("njs", "the text-form test").is_some();
+    let node = oracle::require_tool("node", "the text-form test").is_some();
+    for (file, host) in [
+        ("fixtures/ok/every-feature.yaml", "ab-1.t.example.com"),
+        (
+            "fixtures/ok/spec-example.yaml",
+            "kahoot-1234.group1.example.com",
+        ),
+        (
+            "fixtures/ok/monorepo-previews.yaml",
+            "kahoot-1234.group1.example.com",
+        ),
+    ] {
+        let loaded = pipeline::load(&root().join(file)).expect("readable");
+        let rules = loaded.rules.expect("valid");
+        let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
+        assert!(generated.pretty.contains("TM = 1"), "{file}: keeps text");
+        assert!(
+            !generated.traced.contains("TM = 1"),
+            "{file}: traced keeps bytes"
+        );
+        let middles = [
+            "%E2%80%A8",
+            "%E2%80%A9",
+            "\u{2028}",
+            "x%E2%80%A9y",
+            "%C5%BF",
+            "%E2%84%AA",
+            "\u{17f}",
+            "é",
+            "%C3%A9",
+            "中",
+            "%E4%B8%AD",
+            "%F0%9F%98%80",
+            "%FF",
+            "%C3",
+            "a%C3%A9%FF",
+        ];
+        let suffixes = [
+            "",
+            ".png",
+            ".PNG",
+            ".jpg",
+            "/x",
+            ".pn%C5%BF",
+            "%E2%80%A8.png",
+        ];
+        let mut requests = Vec::new();
+        for prefix in ["/old/", "/legacy/", "/assets/", "/app/", "/"] {
+            for middle in middles {
+                for suffix in suffixes {
+                    requests.push(Request {
+                        url: format!("https://{host}{prefix}{middle}{suffix}"),
+                        method: "GET".to_owned(),
+                        ip: "192.0.2.10".to_owned(),
+                        headers: Vec::new(),
+                        cookies: Vec::new(),
+                    });
+                }
+            }
+        }
+        let texts = |engine: Engine, js: &str| -> Vec<String> {
+            engines::route_all(engine, js, rules.runtime, &requests)
+                .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()))
+                .iter()
+                .zip(&requests)
+                .map(|(r, req)| match r {
+                    Ok(d) => answer(&d.outcome),
+                    Err(e) => panic!("{file}: {} {:?}: {e}", engine.name(), req.url),
+                })
+                .collect()
+        };
+        let bytes = texts(Engine::Boa, &generated.traced);
+        for (engine, present) in [
+            (Engine::Boa, true),
+            (Engine::Njs, njs),
+            (Engine::Node, node),
+        ] {
+            if !present {
+                continue;
+            }
+            for ((text, byte), req) in texts(engine, &generated.js)
+                .iter()
+                .zip(&bytes)
+                .zip(&requests)
+            {
+                assert_eq!(
+                    text,
+                    byte,
+                    "{file}: {:?} in {}: text form, then byte form",
+                    req.url,
+                    engine.name()
+                );
+            }
+        }
+    }
+}
