@@ -278,13 +278,18 @@ function handler(event) {
 
     #[test]
     fn deep_nesting_does_not_overflow_the_stack() {
-        let source = format!("var a = {}1{};", "(".repeat(3000), ")".repeat(3000));
-        let compacted = compact(&source, Runtime::Js1).unwrap();
-        assert_eq!(
-            compacted.len(),
-            source.len() - 2,
-            "only the spaces around `=` go"
-        );
+        // on a thread of the default 2 MiB, whatever RUST_MIN_STACK the tests run with
+        let small = std::thread::Builder::new().stack_size(2 << 20);
+        let run = small.spawn(|| {
+            let source = format!("var a = {}1{};", "(".repeat(3000), ")".repeat(3000));
+            let compacted = compact(&source, Runtime::Js1).unwrap();
+            assert_eq!(
+                compacted.len(),
+                source.len() - 2,
+                "only the spaces around `=` go"
+            );
+        });
+        run.unwrap().join().unwrap();
     }
 
     #[test]

@@ -1487,10 +1487,15 @@ async function handler(event) {
 
     #[test]
     fn deep_nesting_does_not_overflow_the_stack() {
-        let parens = format!("var a = {}1{};", "(".repeat(3000), ")".repeat(3000));
-        assert_eq!(gate(&parens, Js1, Es5), Ok(()));
-        let arrays = format!("var a = {}1{};", "[".repeat(3000), "]".repeat(3000));
-        assert_eq!(gate(&arrays, Js1, Es5), Ok(()));
+        // on a thread of the default 2 MiB, whatever RUST_MIN_STACK the tests run with
+        let small = std::thread::Builder::new().stack_size(2 << 20);
+        let run = small.spawn(|| {
+            let parens = format!("var a = {}1{};", "(".repeat(3000), ")".repeat(3000));
+            assert_eq!(gate(&parens, Js1, Es5), Ok(()));
+            let arrays = format!("var a = {}1{};", "[".repeat(3000), "]".repeat(3000));
+            assert_eq!(gate(&arrays, Js1, Es5), Ok(()));
+        });
+        run.unwrap().join().unwrap();
     }
 
     #[test]
