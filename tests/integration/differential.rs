@@ -587,6 +587,9 @@ impl Tools {
 #[derive(Default)]
 struct Tally {
     sets: usize,
+    /// Rule sets whose upload keeps `$uri` as text (src/js/text_form.rs) while the traced build
+    /// keeps byte form.
+    text_sets: usize,
     invalid_sets: usize,
     invalid_examples: Vec<String>,
     nginx_ran: bool,
@@ -620,13 +623,15 @@ impl Tally {
             .map(|(name, _)| *name)
             .collect();
         say(&format!(
-            "differential [{what}]: {} rule sets ({} generated sets invalid, skipped); \
+            "differential [{what}]: {} rule sets ({} generated sets invalid, skipped; {} uploads \
+             keep $uri as text); \
              nginx: {} probe requests compared in {} rounds: {} agree, {deviations} listed deviations \
              ({}), {} disagreements, {} not representable on disk, {} not sendable to nginx; \
              {} answers checked against the safety rules; \
              engines boa+{}: {} requests compared, {} disagreements\n",
             self.sets,
             self.invalid_sets,
+            self.text_sets,
             self.compared,
             self.rounds,
             self.agreed,
@@ -749,7 +754,12 @@ fn check_set(
     // what the other engines run
     let (traced, upload) = match js {
         Some(js) => (js.clone(), js),
-        None => (generated.traced, generated.js),
+        None => {
+            if !edgeroute::js::text_form::mode(&generated.program, false).is_empty() {
+                tally.text_sets += 1;
+            }
+            (generated.traced, generated.js)
+        }
     };
     let js = upload;
     let program = generated.program;
