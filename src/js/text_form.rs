@@ -16,8 +16,7 @@ use crate::ir::Program;
 /// of them [`decides_alike`].
 pub fn mode(program: &Program, trace: bool) -> &'static str {
     let data = &program.data;
-    let literals_ascii = serde_json::to_string(data).is_ok_and(|json| json.is_ascii());
-    if trace || program.kvs || !literals_ascii {
+    if trace || program.kvs || !serde_json::to_string(data).is_ok_and(|json| json.is_ascii()) {
         return "";
     }
     let rewrites = data
@@ -51,23 +50,6 @@ pub fn decides_alike(source: &str, caseless: bool) -> bool {
     let folds_to_non_ascii =
         caseless && (source.contains(['s', 'S', 'k', 'K']) || has_range(source));
     !folds_to_non_ascii && !at_top_level(body, '|') && matches_ascii_only(body)
-}
-
-/// Whether a class of `s` has a range (`[a-z]`).
-fn has_range(s: &str) -> bool {
-    let (mut class, mut chars) = (false, s.chars().peekable());
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                chars.next();
-            }
-            '[' if !class => class = true,
-            ']' if class => class = false,
-            '-' if class && chars.peek().is_some_and(|n| *n != ']') => return true,
-            _ => {}
-        }
-    }
-    false
 }
 
 /// `s` less a final greedy run (`.*`, `.+`, `[^/]*`, `[^/]+`), alone or as a whole group (`(…)`,
@@ -110,56 +92,91 @@ fn escaped(s: &str, at: usize) -> bool {
     s[..at].bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1
 }
 
-/// Whether `c` occurs in `s` outside every group, class and escape.
-fn at_top_level(s: &str, c: char) -> bool {
-    let (mut depth, mut class, mut chars) = (0usize, false, s.chars());
-    while let Some(x) = chars.next() {
-        match x {
-            '\\' => {
-                chars.next();
-            }
-            '[' if !class => class = true,
-            ']' if class => class = false,
-            '(' if !class => depth += 1,
-            ')' if !class => depth = depth.saturating_sub(1),
-            _ if x == c && !class && depth == 0 => return true,
-            _ => {}
-        }
-    }
-    false
+/// One char of a regex source, where it stands.
+struct Atom {
+    c: char,
+    /// After a `\\`: the escape's letter (`\\x` is followed by its two hex digits as atoms).
+    escaped: bool,
+    /// Inside a class, its `[` and `]` included.
+    class: bool,
+    /// The `[` that opens a class.
+    opens: bool,
+    /// Groups open around it.
+    depth: usize,
 }
 
-/// Whether every atom of `s` matches ASCII chars only: no `.`, no negated class, no `\D`, `\S`,
-/// `\s` (it matches non-ASCII spaces), `\W`, `\p`, no escape or char above U+007F.
-fn matches_ascii_only(s: &str) -> bool {
-    let mut chars = s.chars().peekable();
-    let mut class = false;
+/// The chars of regex source `s` with where each stands: the one walk the tests below share.
+fn atoms(s: &str) -> Vec<Atom> {
+    let (mut out, mut chars) = (Vec::new(), s.chars());
+    let (mut class, mut depth) = (false, 0usize);
     while let Some(c) = chars.next() {
+        let escaped = c == '\\';
+        let c = if escaped {
+            chars.next().unwrap_or('\\')
+        } else {
+            c
+        };
+        let opens = !escaped && !class && c == '[';
+        if !escaped && !class && c == ')' {
+            depth = depth.saturating_sub(1);
+        }
+        out.push(Atom {
+            c,
+            escaped,
+            class: class || opens,
+            opens,
+            depth,
+        });
         match c {
-            _ if !c.is_ascii() => return false,
-            '\\' => match chars.next() {
-                Some('D' | 'S' | 's' | 'W' | 'p' | 'P' | 'u' | 'k') | None => return false,
-                Some('x') => {
-                    let hex: String = chars.by_ref().take(2).collect();
-                    if u8::from_str_radix(&hex, 16).map_or(true, |b| b > 0x7f) {
-                        return false;
-                    }
-                }
-                Some(e) if !e.is_ascii() => return false,
-                Some(_) => {}
-            },
-            '[' if !class => {
-                if chars.peek() == Some(&'^') {
-                    return false;
-                }
-                class = true;
-            }
+            _ if escaped => {}
+            '[' => class = true,
             ']' if class => class = false,
-            '.' if !class => return false,
+            '(' if !class => depth += 1,
             _ => {}
         }
     }
-    !class
+    out
+}
+
+/// Whether `c` occurs in `s` outside every group, class and escape.
+fn at_top_level(s: &str, c: char) -> bool {
+    atoms(s)
+        .iter()
+        .any(|a| a.c == c && !a.escaped && !a.class && a.depth == 0)
+}
+
+/// Whether a class of `s` has a range (`[a-z]`).
+fn has_range(s: &str) -> bool {
+    let atoms = atoms(s);
+    atoms.windows(2).any(|w| {
+        let (dash, next) = (&w[0], &w[1]);
+        dash.c == '-'
+            && !dash.escaped
+            && dash.class
+            && next.class
+            && (next.c != ']' || next.escaped)
+    })
+}
+
+/// Whether every atom of `s` matches ASCII chars only: no `.`, no negated class, no `\\D`, `\\S`,
+/// `\\s` (it matches non-ASCII spaces), `\\W`, `\\p`, no escape or char above U+007F.
+fn matches_ascii_only(s: &str) -> bool {
+    let atoms = atoms(s);
+    let wide = |i: usize, a: &Atom| match a.c {
+        _ if !a.c.is_ascii() => true,
+        'D' | 'S' | 's' | 'W' | 'p' | 'P' | 'u' | 'k' => a.escaped,
+        'x' if a.escaped => {
+            let hex: String = atoms.iter().skip(i + 1).take(2).map(|h| h.c).collect();
+            u8::from_str_radix(&hex, 16).map_or(true, |b| b > 0x7f)
+        }
+        '.' => !a.escaped && !a.class,
+        '^' => !a.escaped && i > 0 && atoms[i - 1].opens,
+        _ => false,
+    };
+    let unclosed = atoms
+        .last()
+        .is_some_and(|a| a.class && (a.opens || a.c != ']' || a.escaped));
+    !unclosed && !atoms.iter().enumerate().any(|(i, a)| wide(i, a))
 }
 
 #[cfg(test)]
@@ -178,6 +195,7 @@ mod tests {
             r"^/v[0-9]+\.[0-9]+/\w+\.js$",
             r"^/x\x2e(.*)$",
             r"^/a\.*$",
+            r"^/[\^a-z](.*)$",
         ] {
             assert!(decides_alike(source, false), "{source}");
         }

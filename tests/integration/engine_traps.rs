@@ -9,6 +9,7 @@ use edgeroute::harness::Outcome;
 use edgeroute::harness::engines::{self, Engine};
 use edgeroute::harness::event::Request;
 use edgeroute::pipeline;
+use edgeroute::runtime::Runtime;
 
 use crate::common::root;
 use crate::oracle;
@@ -72,10 +73,40 @@ fn answer(outcome: &Outcome) -> String {
     }
 }
 
+/// The engines a test runs: boa, and njs and node where installed (`oracle::require_tool` says
+/// loudly when one is missing, and fails in CI).
+fn engines_for(what: &str) -> Vec<Engine> {
+    let mut out = vec![Engine::Boa];
+    for engine in [Engine::Njs, Engine::Node] {
+        if oracle::require_tool(engine.name(), what).is_some() {
+            out.push(engine);
+        }
+    }
+    out
+}
+
+/// The answer of function `js` in `engine` to each request (`file` names it in a failure).
+fn answers(
+    file: &str,
+    engine: Engine,
+    js: &str,
+    runtime: Runtime,
+    requests: &[Request],
+) -> Vec<String> {
+    engines::route_all(engine, js, runtime, requests)
+        .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()))
+        .iter()
+        .zip(requests)
+        .map(|(r, req)| match r {
+            Ok(d) => answer(&d.outcome),
+            Err(e) => panic!("{file}: {} {:?}: {e}", engine.name(), req.url),
+        })
+        .collect()
+}
+
 #[test]
 fn non_ascii_at_every_length_gets_the_same_answer_in_every_engine() {
-    let njs = oracle::require_tool("njs", "the engine-trap test").is_some();
-    let node = oracle::require_tool("node", "the engine-trap test").is_some();
+    let engines = engines_for("the engine-trap test");
     for (file, host) in [
         (
             "fixtures/ok/monorepo-previews.yaml",
@@ -91,28 +122,10 @@ fn non_ascii_at_every_length_gets_the_same_answer_in_every_engine() {
         let rules = loaded.rules.expect("valid");
         let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
         let requests = requests(host);
-        let runs: Vec<(Engine, bool)> = vec![
-            (Engine::Boa, true),
-            (Engine::Njs, njs),
-            (Engine::Node, node),
-        ];
-        let mut answers: Vec<(Engine, Vec<String>)> = Vec::new();
-        for (engine, present) in runs {
-            if !present {
-                continue;
-            }
-            let results = engines::route_all(engine, &generated.js, rules.runtime, &requests)
-                .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()));
-            let texts = results
-                .iter()
-                .zip(&requests)
-                .map(|(r, req)| match r {
-                    Ok(d) => answer(&d.outcome),
-                    Err(e) => panic!("{file}: {} {:?}: {e}", engine.name(), req.url),
-                })
-                .collect();
-            answers.push((engine, texts));
-        }
+        let answers: Vec<(Engine, Vec<String>)> = engines
+            .iter()
+            .map(|&e| (e, answers(file, e, &generated.js, rules.runtime, &requests)))
+            .collect();
         let (first, base) = &answers[0];
         for (engine, other) in &answers[1..] {
             for ((a, b), req) in base.iter().zip(other).zip(&requests) {
@@ -157,8 +170,7 @@ fn escape_bytes(bytes: &[u8]) -> String {
 /// path, the others the byte path; an escaped control char is a 400.
 #[test]
 fn every_high_byte_next_to_every_boundary_byte_reaches_the_origin_as_its_escape() {
-    let njs = oracle::require_tool("njs", "the byte-encoding test").is_some();
-    let node = oracle::require_tool("node", "the byte-encoding test").is_some();
+    let engines = engines_for("the byte-encoding test");
     let yaml = "edgeroute: 1\nruntime: cloudfront-js-2.0\nservers:\n  - server_name: b.example.com\n    root: /srv\n    locations:\n      - location: /\n";
     let loaded = pipeline::load_bytes("bytes.yaml", yaml.as_bytes().to_vec());
     let rules = loaded.rules.expect("valid");
@@ -193,14 +205,7 @@ fn every_high_byte_next_to_every_boundary_byte_reaches_the_origin_as_its_escape(
             }
         }
     }
-    for (engine, present) in [
-        (Engine::Boa, true),
-        (Engine::Njs, njs),
-        (Engine::Node, node),
-    ] {
-        if !present {
-            continue;
-        }
+    for engine in engines {
         let results = engines::route_all(engine, &generated.js, rules.runtime, &requests)
             .unwrap_or_else(|e| panic!("{} did not run: {e}", engine.name()));
         for ((result, req), want) in results.iter().zip(&requests).zip(&expected) {
@@ -223,8 +228,7 @@ fn every_high_byte_next_to_every_boundary_byte_reaches_the_origin_as_its_escape(
 /// are not UTF-8), the upload in boa, njs and node answers as the traced build does in boa.
 #[test]
 fn the_text_form_decides_as_the_byte_form() {
-    let njs = oracle::require_tool("njs", "the text-form test").is_some();
-    let node = oracle::require_tool("node", "the text-form test").is_some();
+    let engines = engines_for("the text-form test");
     for (file, host) in [
         ("fixtures/ok/every-feature.yaml", "ab-1.t.example.com"),
         (
@@ -284,30 +288,19 @@ fn the_text_form_decides_as_the_byte_form() {
                 }
             }
         }
-        let texts = |engine: Engine, js: &str| -> Vec<String> {
-            engines::route_all(engine, js, rules.runtime, &requests)
-                .unwrap_or_else(|e| panic!("{file}: {} did not run: {e}", engine.name()))
-                .iter()
-                .zip(&requests)
-                .map(|(r, req)| match r {
-                    Ok(d) => answer(&d.outcome),
-                    Err(e) => panic!("{file}: {} {:?}: {e}", engine.name(), req.url),
-                })
-                .collect()
-        };
-        let bytes = texts(Engine::Boa, &generated.traced);
-        for (engine, present) in [
-            (Engine::Boa, true),
-            (Engine::Njs, njs),
-            (Engine::Node, node),
-        ] {
-            if !present {
-                continue;
-            }
-            for ((text, byte), req) in texts(engine, &generated.js)
-                .iter()
-                .zip(&bytes)
-                .zip(&requests)
+        let bytes = answers(
+            file,
+            Engine::Boa,
+            &generated.traced,
+            rules.runtime,
+            &requests,
+        );
+        for &engine in &engines {
+            for ((text, byte), req) in
+                answers(file, engine, &generated.js, rules.runtime, &requests)
+                    .iter()
+                    .zip(&bytes)
+                    .zip(&requests)
             {
                 assert_eq!(
                     text,
