@@ -163,6 +163,7 @@ pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<Strin
                 compiled => functions.join("\n"),
                 hosts_compiled => hosts.is_some(),
                 text_path => crate::js::text_form::mode(program, trace),
+                clean_roots => crate::js::roots::clean_roots(program),
                 acl_text => program.data.a.iter().flatten().any(|e| {
                     matches!(e, crate::ir::AclEntry::V4 { text: Some(_), .. })
                 }),

@@ -8,6 +8,7 @@ pub mod emit;
 pub mod gate;
 pub mod hosts;
 pub mod minify;
+pub mod roots;
 pub mod search;
 pub mod size;
 pub mod store;

@@ -34,7 +34,7 @@ impl CharSet {
         CharSet(self.0 & other.0)
     }
 
-    fn negate(self) -> CharSet {
+    pub fn negate(self) -> CharSet {
         CharSet(!self.0)
     }
 

@@ -313,3 +313,143 @@ fn the_text_form_decides_as_the_byte_form() {
         }
     }
 }
+
+/// With every root clean as written (src/js/roots.rs), a root + `$uri` that `normalizePath` left
+/// as it is skips the origin step's merging, segment checks, boundary check and, for a raw path
+/// that needed no normalizing, its encoding. Each rule set here runs beside a twin whose roots
+/// each hold a `//`, which the general step merges to the same path, so the twin never takes the
+/// shortcut: the two must answer every request alike, in every engine.
+#[test]
+fn the_origin_shortcut_decides_as_the_general_step() {
+    let engines = engines_for("the origin-shortcut test");
+    let monorepo = std::fs::read_to_string(root().join("fixtures/ok/monorepo-previews.yaml"))
+        .expect("readable");
+    let sites = "edgeroute: 1\nservers:\n  - server_name: '{id}.example.com'\n    root: /sites/$id\n    locations:\n      - location: /\n      - location: /files/\n        root: /$id/files-root\n      - location: = /x\n        rewrite: /x/\n";
+    for (name, clean, host) in [
+        (
+            "monorepo",
+            monorepo.as_str(),
+            "kahoot-1234.group1.example.com",
+        ),
+        ("sites", sites, "ab-1.example.com"),
+    ] {
+        let twin = clean
+            .replace("root: /$id/", "root: /$id//")
+            .replace("root: /sites/$id", "root: /sites//$id");
+        assert_ne!(twin, clean, "{name}: the twin differs");
+        let generate = |text: &str| {
+            let loaded = pipeline::load_bytes("rules.yaml", text.as_bytes().to_vec());
+            let rules = loaded.rules.expect("valid");
+            let generated =
+                pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
+            (rules.runtime, generated)
+        };
+        let (runtime, shortcut) = generate(clean);
+        let (_, general) = generate(&twin);
+        assert!(
+            shortcut.pretty.contains("U == UN"),
+            "{name}: takes the shortcut"
+        );
+        assert!(
+            !general.pretty.contains("U == UN"),
+            "{name}: the twin does not"
+        );
+        let long = |n: usize| format!("/assets/{}", "a".repeat(n));
+        let mut paths: Vec<String> = [
+            "/",
+            "/assets/abc.png",
+            "/assets/",
+            "/app2/",
+            "/app2",
+            "/files/a.js",
+            "/files/",
+            "/x",
+            "/.well-known/a",
+            "/assets/./a",
+            "/assets/../a",
+            "/a/b/..",
+            "/a/.",
+            "/..",
+            "/assets//a",
+            "//assets/a",
+            "/assets/%2E%2E/a",
+            "/assets/%2F/a",
+            "/assets/%41",
+            "/assets/%FF",
+            "/assets/%C3%A9",
+            "/assets/é中",
+            "/assets/\"q\"",
+            "/assets/a'b",
+            "/assets/a:b@c",
+            "/assets/a+b;c=d",
+            "/assets/a%25b",
+            "/assets/~a_b-c.d",
+            "/assets/a?b",
+            "/files/..",
+            "/files/./",
+            "/files/a/../../b",
+        ]
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+        // around the 8,192 limit: the root is 17 chars ("/kahoot-1234/app1") or 10 ("/sites/ab-1")
+        for n in 8_150..8_185 {
+            paths.push(long(n));
+        }
+        let requests: Vec<Request> = paths
+            .iter()
+            .flat_map(|path| ["", "?v=1"].map(|query| format!("https://{host}{path}{query}")))
+            .map(|url| Request {
+                url,
+                method: "GET".to_owned(),
+                ip: "192.0.2.10".to_owned(),
+                headers: Vec::new(),
+                cookies: Vec::new(),
+            })
+            .collect();
+        for &engine in &engines {
+            let want = answers(name, engine, &general.js, runtime, &requests);
+            let got = answers(name, engine, &shortcut.js, runtime, &requests);
+            for ((got, want), req) in got.iter().zip(&want).zip(&requests) {
+                assert_eq!(got, want, "{name}: {:?} in {}", req.url, engine.name());
+            }
+        }
+    }
+}
+
+/// CloudFront refuses a returned request whose URI, `?` and query string reach 8,192 chars. The
+/// router answers 400 from there on, and passes the longest request under it, with and without a
+/// query, in every engine (rules.md leaves the `?` out; the safer reading counts it).
+#[test]
+fn the_longest_request_under_cloudfronts_limit_passes_and_the_next_is_400() {
+    let engines = engines_for("the URI-limit test");
+    let loaded = pipeline::load(&root().join("fixtures/ok/monorepo-previews.yaml")).expect("ok");
+    let rules = loaded.rules.expect("valid");
+    let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generate");
+    let origin_root = "/kahoot-1234/app1".len();
+    for query in ["", "?v=1", "?a=%C3%A9"] {
+        let counted = if query.is_empty() { 0 } else { query.len() };
+        // the origin URI is the root + the path: the longest allowed has 8,191 chars in all
+        let longest = 8_191 - counted - origin_root;
+        let request = |path_len: usize| Request {
+            url: format!(
+                "https://kahoot-1234.group1.example.com/assets/{}{query}",
+                "a".repeat(path_len - "/assets/".len())
+            ),
+            method: "GET".to_owned(),
+            ip: "192.0.2.10".to_owned(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+        };
+        let requests = [request(longest), request(longest + 1)];
+        for &engine in &engines {
+            let got = answers("monorepo", engine, &generated.js, rules.runtime, &requests);
+            assert!(
+                got[0].starts_with("uri /kahoot-1234/app1/assets/"),
+                "{query:?}: {}",
+                engine.name()
+            );
+            assert_eq!(got[1], "status 400", "{query:?}: {}", engine.name());
+        }
+    }
+}
