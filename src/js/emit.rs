@@ -151,6 +151,7 @@ pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<Strin
     })?;
     let kvs_hosts = program.store.iter().any(|(k, _)| k.starts_with("v1:h:"));
     let import_cf = program.runtime == Runtime::Js2 && (program.features.origin || program.kvs);
+    let clean_roots = crate::js::roots::clean_roots(program);
     env.get_template("function.js.j2")
         .and_then(|t| {
             t.render(context! {
@@ -163,7 +164,8 @@ pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<Strin
                 compiled => functions.join("\n"),
                 hosts_compiled => hosts.is_some(),
                 text_path => crate::js::text_form::mode(program, trace),
-                clean_roots => crate::js::roots::clean_roots(program),
+                clean_roots,
+                clean_targets => clean_roots && crate::js::roots::clean_targets(program),
                 acl_text => program.data.a.iter().flatten().any(|e| {
                     matches!(e, crate::ir::AclEntry::V4 { text: Some(_), .. })
                 }),

@@ -1,6 +1,8 @@
 //! Whether every root of a rule set is clean as written (the template's `clean_roots`): then the
-//! origin path of a root and a `$uri` that `normalizePath` left as it is needs none of its checks
-//! (docs/generated-function.md, "The origin path").
+//! origin path of a root and a `$uri` that `normalizePath` left as it is needs none of its checks;
+//! and whether every rewrite target is a clean path known when the function is built
+//! (`clean_targets`), which then counts as such a `$uri` (docs/generated-function.md, "The origin
+//! path").
 //!
 //! `toOrigin` merges the slashes of root + `$uri`, refuses a `.` or `..` segment, keeps the path
 //! under the root's value up to its last param, and re-encodes it. When `$uri` is still the
@@ -15,7 +17,7 @@
 //!   `..` segment and no char the origin encoding escapes, and does not end with `/`;
 //! - after its last param, it is empty or goes on with `/`, so the path is under the param's value.
 
-use crate::ir::{FoundBy, PartIr, Parts, Program};
+use crate::ir::{FoundBy, PartIr, Parts, Program, VAR_PREFIX};
 use crate::lints::pattern::{self, CharSet, Item, Node};
 
 /// `PartIr::Var` kind of a server param (compile.rs `var`).
@@ -50,17 +52,66 @@ fn clean(root: &Parts, program: &Program) -> bool {
         let rest = &skeleton[at..];
         rest.is_empty() || rest.starts_with('/')
     });
-    let padded = format!("{skeleton}/");
     under_param
-        && (skeleton.is_empty()
-            || skeleton.starts_with('/')
-                && !skeleton.ends_with('/')
-                && !padded.contains("//")
-                && !padded.contains("/./")
-                && !padded.contains("/../")
-                && skeleton
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"/_.~-!$&'()*+,;=:@".contains(&b)))
+        && (skeleton.is_empty() || !skeleton.ends_with('/') && normalized_and_plain(&skeleton))
+}
+
+/// Whether every rewrite of the rule set sets `$uri` to a path known when it is built, normalized
+/// and with nothing to escape (the template's `clean_targets`): literals only, or the prefix of
+/// the location that matched and literals (compile.rs `relative_to_prefix`), for every prefix a
+/// location has. Then a rewrite that sets `$uri` sets `UN` and `UF` to it, and the origin step
+/// takes the shortcut for it as for a path that needed no normalizing.
+pub fn clean_targets(program: &Program) -> bool {
+    let data = &program.data;
+    // every prefix location's path, from its text (`/app/`, `^~ /app/`)
+    let prefixes: Vec<&str> = program
+        .names
+        .iter()
+        .flat_map(|s| s.locations.iter())
+        .filter_map(|text| {
+            let path = text.strip_prefix("^~ ").unwrap_or(text);
+            path.starts_with('/').then_some(path)
+        })
+        .collect();
+    let mut targets = data
+        .s
+        .iter()
+        .flat_map(|s| s.rw.iter().chain(s.l.iter().flat_map(|l| l.rw.iter())))
+        .map(|rule| &rule.path)
+        .peekable();
+    targets.peek().is_some()
+        && targets.all(|path| match path.0.as_slice() {
+            [PartIr::Var(VAR_PREFIX, _), rest @ ..] => literal(rest).is_some_and(|rest| {
+                prefixes
+                    .iter()
+                    .all(|prefix| normalized_and_plain(&format!("{prefix}{rest}")))
+            }),
+            parts => literal(parts).is_some_and(|text| normalized_and_plain(&text)),
+        })
+}
+
+/// The text of parts that are all literals.
+fn literal(parts: &[PartIr]) -> Option<String> {
+    parts
+        .iter()
+        .map(|part| match part {
+            PartIr::Lit(text) => Some(text.as_str()),
+            PartIr::Var(..) => None,
+        })
+        .collect()
+}
+
+/// Whether `path` starts with `/`, holds no `//` and no `.` or `..` segment, and only chars the
+/// origin encoding keeps.
+fn normalized_and_plain(path: &str) -> bool {
+    let padded = format!("{path}/");
+    path.starts_with('/')
+        && !path.contains("//")
+        && !padded.contains("/./")
+        && !padded.contains("/../")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_.~-!$&'()*+,;=:@".contains(&b))
 }
 
 /// The chars a normalized Host holds: lower-case ASCII letters, digits, `_`, `.`, `-`, `:`, `[`
@@ -212,6 +263,42 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    fn with_rewrites(rules: &[(&str, &str)]) -> Program {
+        let locations: String = rules
+            .iter()
+            .map(|(location, target)| {
+                format!("      - location: '{location}'\n        rewrite: '{target}'\n")
+            })
+            .collect();
+        program(&format!(
+            "edgeroute: 1\nservers:\n  - server_name: a.example.com\n    root: /a\n    locations:\n{locations}"
+        ))
+    }
+
+    #[test]
+    fn literal_targets_and_the_prefix_and_literals_are_clean_targets() {
+        let p = with_rewrites(&[
+            ("/", "/index.html"),
+            ("/app/", "/app/index.html"),
+            ("= /x", "/x/"),
+        ]);
+        assert!(clean_targets(&p));
+    }
+
+    #[test]
+    fn a_target_with_a_variable_or_that_needs_a_check_is_not() {
+        for target in [
+            "/$uri", "/a//b", "/a/./b", "/a/..", "/a b", "/a%20b", "/$arg_x",
+        ] {
+            let p = with_rewrites(&[("/", "/index.html"), ("= /x", target)]);
+            assert!(!clean_targets(&p), "{target}");
+        }
+        let captured = program(
+            "edgeroute: 1\nservers:\n  - server_name: a.example.com\n    root: /a\n    locations:\n      - location: /\n        rewrite: '^/old/(.*)$ /new/$1'\n",
+        );
+        assert!(!clean_targets(&captured));
     }
 
     #[test]
