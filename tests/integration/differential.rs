@@ -590,6 +590,11 @@ struct Tally {
     /// Rule sets whose upload keeps `$uri` as text (src/js/text_form.rs) while the traced build
     /// keeps byte form.
     text_sets: usize,
+    /// Rule sets whose roots are clean as written (src/js/roots.rs): both builds skip the origin
+    /// checks for a normalized `$uri`, and nginx, which has no such shortcut, checks them.
+    clean_root_sets: usize,
+    /// Of those, the ones whose rewrite targets are clean too (`roots::clean_targets`).
+    clean_target_sets: usize,
     invalid_sets: usize,
     invalid_examples: Vec<String>,
     nginx_ran: bool,
@@ -624,7 +629,7 @@ impl Tally {
             .collect();
         say(&format!(
             "differential [{what}]: {} rule sets ({} generated sets invalid, skipped; {} uploads \
-             keep $uri as text); \
+             keep $uri as text; {} have clean roots, {} of them clean rewrite targets); \
              nginx: {} probe requests compared in {} rounds: {} agree, {deviations} listed deviations \
              ({}), {} disagreements, {} not representable on disk, {} not sendable to nginx; \
              {} answers checked against the safety rules; \
@@ -632,6 +637,8 @@ impl Tally {
             self.sets,
             self.invalid_sets,
             self.text_sets,
+            self.clean_root_sets,
+            self.clean_target_sets,
             self.compared,
             self.rounds,
             self.agreed,
@@ -757,6 +764,12 @@ fn check_set(
         None => {
             if !edgeroute::js::text_form::mode(&generated.program, false).is_empty() {
                 tally.text_sets += 1;
+            }
+            if edgeroute::js::roots::clean_roots(&generated.program) {
+                tally.clean_root_sets += 1;
+                if edgeroute::js::roots::clean_targets(&generated.program) {
+                    tally.clean_target_sets += 1;
+                }
             }
             (generated.traced, generated.js)
         }
