@@ -17,6 +17,8 @@
 //!   `..` segment and no char the origin encoding escapes, and does not end with `/`;
 //! - after its last param, it is empty or goes on with `/`, so the path is under the param's value.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::ir::{FoundBy, PartIr, Parts, Program, VAR_PREFIX};
 use crate::lints::pattern::{self, CharSet, Item, Node};
 
@@ -32,16 +34,28 @@ pub fn clean_roots(program: &Program) -> bool {
         .iter()
         .flat_map(|s| s.ro.iter().chain(s.l.iter().filter_map(|l| l.ro.as_ref())))
         .collect();
-    !roots.is_empty() && roots.iter().all(|root| clean(root, program))
+    // each param once: a rule set may have thousands of roots and of host patterns
+    let params: BTreeMap<&str, bool> = roots
+        .iter()
+        .flat_map(|root| root.0.iter())
+        .filter_map(|part| match part {
+            PartIr::Var(PARAM, Some(name)) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|name| (name, clean_param(name, program)))
+        .collect();
+    !roots.is_empty() && roots.iter().all(|root| clean(root, &params))
 }
 
-fn clean(root: &Parts, program: &Program) -> bool {
+fn clean(root: &Parts, params: &BTreeMap<&str, bool>) -> bool {
     let mut skeleton = String::new();
     let mut after_last_param = None;
     for part in &root.0 {
         match part {
             PartIr::Lit(text) => skeleton.push_str(text),
-            PartIr::Var(PARAM, Some(name)) if clean_param(name, program) => {
+            PartIr::Var(PARAM, Some(name)) if params.get(name.as_str()) == Some(&true) => {
                 skeleton.push('x');
                 after_last_param = Some(skeleton.len());
             }
@@ -63,29 +77,35 @@ fn clean(root: &Parts, program: &Program) -> bool {
 /// takes the shortcut for it as for a path that needed no normalizing.
 pub fn clean_targets(program: &Program) -> bool {
     let data = &program.data;
-    // every prefix location's path, from its text (`/app/`, `^~ /app/`)
-    let prefixes: Vec<&str> = program
-        .names
-        .iter()
-        .flat_map(|s| s.locations.iter())
-        .filter_map(|text| {
-            let path = text.strip_prefix("^~ ").unwrap_or(text);
-            path.starts_with('/').then_some(path)
-        })
-        .collect();
-    let mut targets = data
-        .s
-        .iter()
-        .flat_map(|s| s.rw.iter().chain(s.l.iter().flat_map(|l| l.rw.iter())))
-        .map(|rule| &rule.path)
-        .peekable();
-    targets.peek().is_some()
-        && targets.all(|path| match path.0.as_slice() {
-            [PartIr::Var(VAR_PREFIX, _), rest @ ..] => literal(rest).is_some_and(|rest| {
-                prefixes
-                    .iter()
-                    .all(|prefix| normalized_and_plain(&format!("{prefix}{rest}")))
-            }),
+    if data.s.len() != program.names.len()
+        || data
+            .s
+            .iter()
+            .zip(&program.names)
+            .any(|(s, names)| s.l.len() != names.locations.len())
+    {
+        return false;
+    }
+    // a location's prefix is its path in its text (`/app/`, `^~ /app/`): what the router's `LP`
+    // holds while its body runs (a body written once for several locations is relative to each
+    // one's own prefix)
+    let prefix = |text: &str| {
+        let path = text.strip_prefix("^~ ").unwrap_or(text).to_owned();
+        path.starts_with('/').then_some(path)
+    };
+    let server_rules = data.s.iter().flat_map(|s| s.rw.iter().map(|r| (r, None)));
+    let location_rules = data.s.iter().zip(&program.names).flat_map(|(s, names)| {
+        s.l.iter()
+            .zip(&names.locations)
+            .flat_map(move |(l, text)| l.rw.iter().map(move |r| (r, Some(text.as_str()))))
+    });
+    let mut rules = server_rules.chain(location_rules).peekable();
+    rules.peek().is_some()
+        && rules.all(|(rule, location)| match rule.path.0.as_slice() {
+            [PartIr::Var(VAR_PREFIX, _), rest @ ..] => location
+                .and_then(prefix)
+                .zip(literal(rest))
+                .is_some_and(|(prefix, rest)| normalized_and_plain(&format!("{prefix}{rest}"))),
             parts => literal(parts).is_some_and(|text| normalized_and_plain(&text)),
         })
 }
