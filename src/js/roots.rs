@@ -72,9 +72,11 @@ fn clean(root: &Parts, params: &BTreeMap<&str, bool>) -> bool {
 
 /// Whether every rewrite of the rule set sets `$uri` to a path known when it is built, normalized
 /// and with nothing to escape (the template's `clean_targets`): literals only, or the prefix of
-/// the location that matched and literals (compile.rs `relative_to_prefix`), for every prefix a
-/// location has. Then a rewrite that sets `$uri` sets `UN` and `UF` to it, and the origin step
-/// takes the shortcut for it as for a path that needed no normalizing.
+/// the location that matched and literals (compile.rs `relative_to_prefix`), judged with that
+/// location's own prefix as written (a prefix with an escape or a char outside the plain set is
+/// not judged clean, so the text is what `LP` holds). Then a rewrite that sets `$uri` sets `UN`
+/// and `UF` to it, and the origin step takes the shortcut for it as for a path that needed no
+/// normalizing.
 pub fn clean_targets(program: &Program) -> bool {
     let data = &program.data;
     if data.s.len() != program.names.len()
@@ -303,8 +305,12 @@ mod tests {
             ("/", "/index.html"),
             ("/app/", "/app/index.html"),
             ("= /x", "/x/"),
+            ("^~ /stop/", "/stop/index.html"),
         ]);
         assert!(clean_targets(&p));
+        // a prefix written with an escape is not judged as written
+        let escaped = with_rewrites(&[("/caf%C3%A9/", "/caf%C3%A9/index.html")]);
+        assert!(!clean_targets(&escaped));
     }
 
     #[test]
