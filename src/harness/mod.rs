@@ -194,12 +194,12 @@ impl Harness {
             )));
         };
         let r = result
-            .get(JsString::from("r"), &mut self.context)
+            .get(js_string!("r"), &mut self.context)
             .map_err(|e| self.error(e))?;
         let r = self.settle(r)?;
         let outcome = self.check(&r, &case)?;
-        let server = self.index_field(&result, "s")?;
-        let location = self.index_field(&result, "l")?;
+        let server = self.index_field(&result, js_string!("s"))?;
+        let location = self.index_field(&result, js_string!("l"))?;
         let trace = match trace {
             Some(trace) => self.trace_steps(trace)?,
             None => Vec::new(),
@@ -306,9 +306,9 @@ impl Harness {
     }
 
     /// `s` or `l` of the route result: `-1` is `None`.
-    fn index_field(&mut self, result: &JsObject, key: &str) -> Result<Option<usize>, RunError> {
+    fn index_field(&mut self, result: &JsObject, key: JsString) -> Result<Option<usize>, RunError> {
         let value = result
-            .get(JsString::from(key), &mut self.context)
+            .get(key.clone(), &mut self.context)
             .map_err(|e| self.error(e))?;
         match value.as_number() {
             Some(-1.0) => Ok(None),
@@ -316,7 +316,8 @@ impl Harness {
             _ => {
                 let got = describe(&value);
                 Err(RunError::InvalidResult(format!(
-                    "route() result `{key}` must be an index or -1, got {got}"
+                    "route() result `{}` must be an index or -1, got {got}",
+                    std_string(&key)
                 )))
             }
         }
@@ -401,6 +402,17 @@ fn stack_ends(error: &JsError, context: &mut Context) -> Option<(String, String)
     Some((innermost, outermost))
 }
 
+/// The Rust string for `text`: a plain copy when it is valid Unicode, else lone surrogates escaped
+/// (what `to_std_string_escaped` gives, without formatting every string through `Display`).
+fn std_string(text: &JsString) -> String {
+    match text.as_str().as_latin1() {
+        Some(bytes) if bytes.is_ascii() => String::from_utf8_lossy(bytes).into_owned(),
+        _ => text
+            .to_std_string()
+            .unwrap_or_else(|_| text.to_std_string_escaped()),
+    }
+}
+
 /// A short description of a value for messages.
 fn describe(value: &JsValue) -> String {
     match value.as_string() {
@@ -419,6 +431,15 @@ mod tests {
     /// Passes the request on untouched; `route` traces the URI and reports server 0, no location.
     const PASS: &str = "function route(event, T) {\n  if (T) T.push(['uri', event.request.uri]);\n  \
                         return { r: event.request, s: 0, l: -1 };\n}\nfunction handler(event) { return route(event).r; }\n";
+
+    #[test]
+    fn strings_copy_as_written_and_escape_only_lone_surrogates() {
+        assert_eq!(std_string(&js_string!("/a?b")), "/a?b");
+        assert_eq!(std_string(&JsString::from("/caf\u{e9}")), "/caf\u{e9}");
+        assert_eq!(std_string(&JsString::from("/\u{4e2d}")), "/\u{4e2d}");
+        let lone = JsString::from(&[0x2f_u16, 0xd800][..]);
+        assert_eq!(std_string(&lone), lone.to_std_string_escaped());
+    }
 
     /// A function whose `route` runs `body` with `event` and `request` in scope.
     fn with_body(body: &str) -> String {

@@ -6,7 +6,7 @@
 
 use boa_engine::object::JsObject;
 use boa_engine::property::PropertyKey;
-use boa_engine::{Context, JsString, JsValue};
+use boa_engine::{Context, JsString, JsValue, js_string};
 
 use super::{OriginCall, Outcome, RunError, describe, js_error};
 use crate::harness::event::{is_disallowed, query_pairs};
@@ -41,10 +41,10 @@ pub(super) fn check_result(
     if JsObject::equals(&object, &case.request) {
         return check_request(&object, case, origin, ctx);
     }
-    if has(&object, "statusCode", ctx)? {
+    if has(&object, js_string!("statusCode"), ctx)? {
         return check_response(&object, ctx);
     }
-    if has(&object, "uri", ctx)? {
+    if has(&object, js_string!("uri"), ctx)? {
         return check_request(&object, case, origin, ctx);
     }
     let why = "returned an object that is neither a request (`uri`) nor a response (`statusCode`)";
@@ -69,7 +69,7 @@ fn check_request(
     origin: OriginCall,
     ctx: &mut Context,
 ) -> Result<Outcome, RunError> {
-    let uri = get(request, "uri", ctx)?;
+    let uri = get(request, js_string!("uri"), ctx)?;
     let Some(uri) = text(&uri) else {
         return Err(invalid(format!(
             "request.uri must be a string, got {}",
@@ -81,7 +81,7 @@ fn check_request(
     }
     check_method(request, &case.method, ctx)?;
     let (querystring, query_len) = request_query(request, ctx)?;
-    let headers = get(request, "headers", ctx)?;
+    let headers = get(request, js_string!("headers"), ctx)?;
     let headers = entries(&headers, "request.headers", ctx)?;
     check_header_rules(&headers, &case.headers)?;
     let length = uri.chars().count() + if query_len > 0 { query_len + 1 } else { 0 };
@@ -98,7 +98,7 @@ fn check_request(
 }
 
 fn check_method(request: &JsObject, original: &str, ctx: &mut Context) -> Result<(), RunError> {
-    let method = get(request, "method", ctx)?;
+    let method = get(request, js_string!("method"), ctx)?;
     if text(&method).as_deref() == Some(original) {
         return Ok(());
     }
@@ -113,7 +113,7 @@ fn request_query(
     request: &JsObject,
     ctx: &mut Context,
 ) -> Result<(Vec<(String, String)>, usize), RunError> {
-    let query = get(request, "querystring", ctx)?;
+    let query = get(request, js_string!("querystring"), ctx)?;
     if let Some(raw) = text(&query) {
         if raw.chars().any(|c| c == ' ' || c == '#' || c.is_control()) {
             let why = format!("request.querystring `{raw}` has a space, control character or `#`");
@@ -173,7 +173,7 @@ fn values_of<'a>(headers: &'a [(String, String)], name: &str) -> Vec<&'a str> {
 }
 
 fn check_response(response: &JsObject, ctx: &mut Context) -> Result<Outcome, RunError> {
-    let code = get(response, "statusCode", ctx)?;
+    let code = get(response, js_string!("statusCode"), ctx)?;
     let status = match code.as_number() {
         Some(n) if n.fract() == 0.0 && (200.0..=599.0).contains(&n) => n as u16,
         _ => {
@@ -183,20 +183,20 @@ fn check_response(response: &JsObject, ctx: &mut Context) -> Result<Outcome, Run
             )));
         }
     };
-    let description = get(response, "statusDescription", ctx)?;
+    let description = get(response, js_string!("statusDescription"), ctx)?;
     if !description.is_undefined() && !description.is_string() {
         let got = describe(&description);
         return Err(invalid(format!(
             "statusDescription must be a string, got {got}"
         )));
     }
-    let headers = get(response, "headers", ctx)?;
+    let headers = get(response, js_string!("headers"), ctx)?;
     let headers = if headers.is_undefined() {
         Vec::new()
     } else {
         entries(&headers, "response.headers", ctx)?
     };
-    let cookies = get(response, "cookies", ctx)?;
+    let cookies = get(response, js_string!("cookies"), ctx)?;
     if !cookies.is_undefined() && !cookies.is_object() {
         return Err(invalid(format!(
             "response.cookies must be an object, got {}",
@@ -213,7 +213,7 @@ fn check_response(response: &JsObject, ctx: &mut Context) -> Result<Outcome, Run
 
 /// `body`: absent, a string, or `{ encoding: "text" | "base64", data }` with valid base64 (§6).
 fn response_body(response: &JsObject, ctx: &mut Context) -> Result<Option<String>, RunError> {
-    let body = get(response, "body", ctx)?;
+    let body = get(response, js_string!("body"), ctx)?;
     if body.is_undefined() {
         return Ok(None);
     }
@@ -226,8 +226,8 @@ fn response_body(response: &JsObject, ctx: &mut Context) -> Result<Option<String
             "response.body must be a string or {{ encoding, data }}, got {got}"
         )));
     };
-    let encoding = text(&get(&object, "encoding", ctx)?);
-    let data = text(&get(&object, "data", ctx)?);
+    let encoding = text(&get(&object, js_string!("encoding"), ctx)?);
+    let data = text(&get(&object, js_string!("data"), ctx)?);
     let data = data.ok_or_else(|| invalid("response.body.data must be a string".into()))?;
     match encoding.as_deref() {
         Some("text") => Ok(Some(data)),
@@ -259,35 +259,45 @@ fn entries(
         if matches!(key, PropertyKey::Symbol(_)) {
             continue;
         }
-        let name = key.to_string();
+        let name = match &key {
+            PropertyKey::String(name) => super::std_string(name),
+            _ => key.to_string(),
+        };
         let entry = object.get(key, ctx).map_err(|e| js_error(e, ctx))?;
-        let values = entry_values(&entry, &format!("{what}.{name}"), ctx)?;
+        let values = entry_values(&entry, || format!("{what}.{name}"), ctx)?;
         out.extend(values.into_iter().map(|value| (name.clone(), value)));
     }
     Ok(out)
 }
 
-fn entry_values(entry: &JsValue, what: &str, ctx: &mut Context) -> Result<Vec<String>, RunError> {
-    let shape = || invalid(format!("{what} must be {{ value: string }}"));
+/// `what` names the entry in an error; it is only formatted for one.
+fn entry_values(
+    entry: &JsValue,
+    what: impl Fn() -> String,
+    ctx: &mut Context,
+) -> Result<Vec<String>, RunError> {
+    let shape = || invalid(format!("{} must be {{ value: string }}", what()));
     let object = entry.as_object().ok_or_else(shape)?;
-    let multi = get(&object, "multiValue", ctx)?;
+    let multi = get(&object, js_string!("multiValue"), ctx)?;
     if let Some(items) = multi.as_object().filter(JsObject::is_array) {
-        let values = multi_values(&items, what, ctx)?;
+        let values = multi_values(&items, &what(), ctx)?;
         if !values.is_empty() {
             return Ok(values);
         }
     }
-    let value = text(&get(&object, "value", ctx)?).ok_or_else(shape)?;
+    let value = text(&get(&object, js_string!("value"), ctx)?).ok_or_else(shape)?;
     Ok(vec![value])
 }
 
 fn multi_values(items: &JsObject, what: &str, ctx: &mut Context) -> Result<Vec<String>, RunError> {
-    let length = get(items, "length", ctx)?.as_number().unwrap_or(0.0) as usize;
+    let length = get(items, js_string!("length"), ctx)?
+        .as_number()
+        .unwrap_or(0.0) as usize;
     let mut values = Vec::with_capacity(length);
     for i in 0..length {
-        let item = get(items, &i.to_string(), ctx)?;
+        let item = items.get(i, ctx).map_err(|e| js_error(e, ctx))?;
         let value = match item.as_object() {
-            Some(item) => text(&get(&item, "value", ctx)?),
+            Some(item) => text(&get(&item, js_string!("value"), ctx)?),
             None => None,
         };
         let shape = || {
@@ -308,20 +318,16 @@ fn is_base64(data: &str) -> bool {
     bytes.len().is_multiple_of(4) && padding <= 2 && bytes[..body].iter().all(alphabet)
 }
 
-fn get(object: &JsObject, key: &str, ctx: &mut Context) -> Result<JsValue, RunError> {
-    object
-        .get(JsString::from(key), ctx)
-        .map_err(|e| js_error(e, ctx))
+fn get(object: &JsObject, key: JsString, ctx: &mut Context) -> Result<JsValue, RunError> {
+    object.get(key, ctx).map_err(|e| js_error(e, ctx))
 }
 
-fn has(object: &JsObject, key: &str, ctx: &mut Context) -> Result<bool, RunError> {
-    object
-        .has_property(JsString::from(key), ctx)
-        .map_err(|e| js_error(e, ctx))
+fn has(object: &JsObject, key: JsString, ctx: &mut Context) -> Result<bool, RunError> {
+    object.has_property(key, ctx).map_err(|e| js_error(e, ctx))
 }
 
 fn text(value: &JsValue) -> Option<String> {
-    value.as_string().map(|s| s.to_std_string_escaped())
+    value.as_string().map(|s| super::std_string(&s))
 }
 
 fn invalid(reason: String) -> RunError {
