@@ -7,7 +7,8 @@
 //!    (`fixtures/ok/monorepo-previews.yaml`) with varied URLs: every location, query strings,
 //!    percent-encoding, runs of slashes, traversal (400), bad hosts (404) and viewers outside the
 //!    ranges (403). Reading the YAML, compiling and generating are timed apart from the golden run.
-//! 2. Runs them with `golden::run` (one boa context for the file) and prints cases per second.
+//! 2. Runs them with `golden::run` (one boa context per core, each loading the same bytes) and
+//!    prints cases per second.
 //! 3. Spawns `target/release/edgeroute check` on the example and prints the median wall time.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a bench program prints its figures
@@ -88,7 +89,8 @@ fn golden_throughput(root: &Path) {
         common::ms(prepared)
     );
     println!(
-        "golden: median {:.0} cases/s ({:.1} ms, {:.2} µs/case), best {:.0} cases/s; target ≥ {TARGET_CASES_PER_SECOND:.0}",
+        "golden: on {} threads, median {:.0} cases/s ({:.1} ms, {:.2} µs/case), best {:.0} cases/s; target ≥ {TARGET_CASES_PER_SECOND:.0}",
+        edgeroute::harness::parallel::threads(),
         per_second(median),
         common::ms(median),
         median.as_secs_f64() * 1e6 / CASES as f64,

@@ -122,7 +122,7 @@ impl Read for SyntheticLog {
 }
 
 fn main() {
-    let cores = replay::run::threads();
+    let cores = edgeroute::harness::parallel::threads();
     println!("machine: {cores} logical cores");
     memory();
     reading();

@@ -10,7 +10,7 @@ pub mod compare;
 use crate::diagnostic::Diagnostics;
 use crate::error::Error;
 use crate::harness::event::Request;
-use crate::harness::{Decision, Harness, RunError};
+use crate::harness::{Decision, Harness, RunError, parallel};
 use crate::ir::Program;
 use crate::model::Case;
 use crate::read::config;
@@ -52,41 +52,29 @@ pub fn run(js: &str, program: &Program, cases: &[Case]) -> Result<Report, Error>
     run_with_trace(js, js, program, cases)
 }
 
-/// Run `cases` against `js` (the bytes to upload), compiled from `program`; `traced` is the traced
-/// build of the same rules, which coverage reads the locations a case entered from.
+/// Run `cases` against `js` (the bytes to upload), compiled from `program`, on every core (one
+/// context per thread, each loading `js`); `traced` is the traced build of the same rules, which
+/// coverage reads the locations a case entered from.
 pub fn run_with_trace(
     js: &str,
     traced: &str,
     program: &Program,
     cases: &[Case],
 ) -> Result<Report, Error> {
-    let mut harness = load(js, program)?;
-    let mut seen = Coverage::new(program);
-    let mut report = Report::default();
-    for (i, case) in cases.iter().enumerate() {
-        let request = request(case);
-        let result = harness.route_untraced(&request);
-        if let Ok(decision) = &result {
-            seen.record(decision);
-        }
-        report
-            .results
-            .push(failure(i, program, case, &request, &result));
-    }
-    // The untraced run knows only the location that decided each case.
-    let harness = if traced == js { Some(harness) } else { None };
-    fill_coverage(&mut seen, harness, traced, program, cases)?;
-    report.uncovered = seen.missing(program);
-    Ok(report)
+    let results = parallel::map_parallel(
+        cases,
+        parallel::threads(),
+        || load(js, program),
+        |harness, case| harness.route_untraced(&request(case)),
+    )?;
+    report(program, cases, &results, traced)
 }
 
 /// The locations left uncovered may still have been entered on the way (a `rewrite … last` hands
-/// the request on): only then are the cases run again in the traced build (`harness`, when already
-/// loaded), and only until every location is covered, so a file whose cases end in every location
-/// pays nothing for this.
+/// the request on): only then are the cases run again in the traced build, and only until every
+/// location is covered, so a file whose cases end in every location pays nothing for this.
 fn fill_coverage(
     seen: &mut Coverage,
-    harness: Option<Harness>,
     traced: &str,
     program: &Program,
     cases: &[Case],
@@ -94,10 +82,7 @@ fn fill_coverage(
     if seen.complete() {
         return Ok(());
     }
-    let mut harness = match harness {
-        Some(h) => h,
-        None => load(traced, program)?,
-    };
+    let mut harness = load(traced, program)?;
     for case in cases {
         if seen.complete() {
             break;
@@ -135,7 +120,7 @@ pub fn report(
         let failed = failure(i, program, case, &request(case), result);
         report.results.push(failed);
     }
-    fill_coverage(&mut seen, None, traced, program, cases)?;
+    fill_coverage(&mut seen, traced, program, cases)?;
     report.uncovered = seen.missing(program);
     Ok(report)
 }

@@ -27,6 +27,7 @@ pub use realm::{
 
 pub mod engines;
 pub mod event;
+pub mod parallel;
 mod realm;
 mod returns;
 

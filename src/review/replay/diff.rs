@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::{Count, Logged, Options, Requests, outcome_class, read_json, run};
+use super::{Count, Logged, Options, Requests, outcome_class, read_json};
 use crate::error::Error;
-use crate::harness::{Decision, RunError};
+use crate::harness::{Decision, RunError, parallel};
 use crate::js::gate::SIZE_LIMIT;
 use crate::pipeline::Generated;
 use crate::review::semantic_diff::{Verdict, rule_changes, verdict};
@@ -70,7 +70,7 @@ pub fn compare(
     max_requests: usize,
     options: Options,
 ) -> Result<Report, Error> {
-    let changes = run::map_parallel(
+    let changes = parallel::map_parallel(
         &read.distinct,
         options.threads,
         || {

@@ -10,12 +10,11 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::harness::{Decision, Harness, OriginCall, Outcome, RunError};
+use crate::harness::{Decision, Harness, OriginCall, Outcome, RunError, parallel};
 use crate::ir::Program;
 
 pub mod diff;
 pub mod read;
-pub mod run;
 
 pub use read::{DEFAULT_MAX_REQUESTS, LineProblem, LogFormat, Logged, Reader, Requests};
 
@@ -82,7 +81,7 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             depth: DEFAULT_DEPTH,
-            threads: run::threads(),
+            threads: parallel::threads(),
         }
     }
 }
@@ -122,7 +121,7 @@ pub fn route_all(
     requests: &[Logged],
     options: Options,
 ) -> Result<Vec<Routed>, Error> {
-    run::map_parallel(
+    parallel::map_parallel(
         requests,
         options.threads,
         || load(js, program),

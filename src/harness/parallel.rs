@@ -1,4 +1,5 @@
-//! Running many requests on every core: one boa context per thread, each loading the same bytes.
+//! Running many requests on every core (golden cases, replayed logs): one boa context per thread,
+//! each loading the same bytes.
 //!
 //! A boa `Context` cannot move between threads, so each thread builds its own state (`init`), then
 //! takes blocks of items from a shared counter until none are left. Results come back in input
@@ -54,7 +55,7 @@ where
         let mut handles = Vec::new();
         for i in 0..threads {
             let builder = std::thread::Builder::new()
-                .name(format!("replay-{i}"))
+                .name(format!("route-{i}"))
                 .stack_size(STACK);
             let handle = builder
                 .spawn_scoped(scope, one)
@@ -65,7 +66,7 @@ where
         for handle in handles {
             let result = handle
                 .join()
-                .map_err(|_| Error::Engine("a replay thread panicked".to_owned()))?;
+                .map_err(|_| Error::Engine("a routing thread panicked".to_owned()))?;
             blocks.extend(result?);
         }
         Ok::<_, Error>(blocks)
