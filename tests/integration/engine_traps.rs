@@ -453,3 +453,94 @@ fn the_longest_request_under_cloudfronts_limit_passes_and_the_next_is_400() {
         }
     }
 }
+
+/// Viewer addresses in every textual form, and malformed ones, decide as the standard library reads
+/// them (an unreadable address is no address: only `deny all` decides), in every engine.
+#[test]
+fn viewer_addresses_are_read_as_the_standard_library_reads_them() {
+    let engines = engines_for("the viewer-address test");
+    let yaml = "edgeroute: 1\nruntime: cloudfront-js-1.0\nservers:\n  - server_name: a.test\n    root: /r\n    access: [allow 2001:db8::/32, allow 10.0.0.0/8, deny all]\n    locations:\n      - location: /\n";
+    let mut loaded = pipeline::load_bytes("viewers.yaml", yaml.as_bytes().to_vec());
+    let rules = loaded.rules.take().expect("valid");
+    let generated = pipeline::generate(&rules, &mut loaded.diagnostics).expect("generate");
+    let admitted: [ipnet::IpNet; 2] = [
+        "2001:db8::/32".parse().unwrap(),
+        "10.0.0.0/8".parse().unwrap(),
+    ];
+    let expect = |ip: &str| {
+        let address = match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or(v6.into(), Into::into),
+            Ok(v4) => v4,
+            Err(_) => return "status 403".to_owned(),
+        };
+        if admitted.iter().any(|net| net.contains(&address)) {
+            "uri /r/x []".to_owned()
+        } else {
+            "status 403".to_owned()
+        }
+    };
+    let addresses = [
+        // readable
+        "2001:db8::7",
+        "2001:DB8::7",
+        "2001:0db8:0000:0000:0000:0000:0000:0007",
+        "2001:db8:0:0:0:0:0:7",
+        "2001:db8::",
+        "2001:db8:1:2:3:4:5::",
+        "2001:db8::1:2:3:4:5",
+        "2001:db8::192.0.2.1",
+        "2001:db8:1:2:3:4:192.0.2.1",
+        "2001:db9::1",
+        "::ffff:10.1.2.3",
+        "::ffff:a01:203",
+        "::FFFF:0A01:0203",
+        "0:0:0:0:0:ffff:10.1.2.3",
+        "::ffff:b01:203",
+        "::10.1.2.3",
+        "::",
+        "::1",
+        "1:2:3:4:5:6:7:8",
+        "10.1.2.3",
+        "11.1.2.3",
+        // unreadable
+        "2001:db8::7 ",
+        " 2001:db8::7",
+        "2001:db8::7\n",
+        "2001:db8:: 7",
+        "2001:db8:::7",
+        "2001:db8::7::",
+        "2001:db8::1::2",
+        ":2001:db8::7",
+        "2001:db8::7:",
+        "2001:db8::g",
+        "2001:db8::0x7",
+        "2001:db8::+7",
+        "2001:db8::7.",
+        "2001:db8:1.2::3",
+        "2001:db8::1.2.3",
+        "2001:db8::1.2.3.4.5",
+        "2001:db8::1.2.3.256",
+        "2001:db8:12345::",
+        "2001:db8:1:2:3:4:5:6:7",
+        "2001:db8:1:2:3:4:5:6::",
+        "2001:db8:1:2:3:4:5",
+        "2001:db8",
+        "",
+    ];
+    let requests: Vec<Request> = addresses
+        .iter()
+        .map(|ip| Request {
+            url: "https://a.test/x".to_owned(),
+            method: "GET".to_owned(),
+            ip: (*ip).to_owned(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+        })
+        .collect();
+    for &engine in &engines {
+        let got = answers("viewers", engine, &generated.js, rules.runtime, &requests);
+        for (ip, got) in addresses.iter().zip(got) {
+            assert_eq!(got, expect(ip), "{} viewer {ip:?}", engine.name());
+        }
+    }
+}
