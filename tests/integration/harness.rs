@@ -293,6 +293,43 @@ fn a_function_that_throws_fails_its_case_with_the_503_and_the_message() {
     );
 }
 
+/// More cases than one thread takes at a time: they run on every core (one context each), and
+/// each result is reported at its own case.
+#[test]
+fn many_cases_run_on_every_core_and_report_at_their_own_case() {
+    let loaded = pipeline::load(&root().join(PREVIEWS)).expect("the example loads");
+    let rules = loaded.rules.expect("valid rules");
+    let generated = pipeline::generate(&rules, &mut Diagnostics::default()).expect("generated");
+    let wrong = [3, 64, 65, 127, 299];
+    let mut yaml = String::from("tests:\n");
+    for i in 0..300 {
+        let uri = if wrong.contains(&i) {
+            "/elsewhere".to_owned()
+        } else {
+            format!("/pr-{i}/app1/assets/f{i}.png")
+        };
+        yaml.push_str(&format!(
+            "  - url: https://pr-{i}.group1.example.com/assets/f{i}.png\n    ip: 192.0.2.10\n    uri: {uri}\n"
+        ));
+    }
+    let report = golden::run(&generated.js, &generated.program, &cases(&yaml)).expect("loads");
+    assert_eq!((report.passed(), report.failed()), (295, 5));
+    let first_lines: Vec<&str> = report
+        .failures()
+        .map(|f| f.lines().next().expect("a first line"))
+        .collect();
+    let expected: Vec<String> = wrong
+        .iter()
+        .map(|i| {
+            format!(
+                "FAILED case {} (https://pr-{i}.group1.example.com/assets/f{i}.png)",
+                i + 1
+            )
+        })
+        .collect();
+    assert_eq!(first_lines, expected);
+}
+
 // ---- hand-written functions in the harness ----
 
 /// `route` runs `body` with `event` and `request` in scope; `handler` returns its `r`.
