@@ -34,7 +34,7 @@ use edgeroute::harness::event::{Request, query_pairs};
 use edgeroute::harness::{Decision, Harness, Outcome, RunError};
 use edgeroute::ir::Program;
 use edgeroute::js::emit::{Shape, emit_shaped};
-use edgeroute::model::{Rules, ServerName};
+use edgeroute::model::{Part, Rules, Server, ServerName, Var};
 use edgeroute::{pipeline, review::export_nginx};
 
 use crate::common::{edgeroute, fixtures, root, stem, text};
@@ -1218,15 +1218,44 @@ fn unsafe_answer(probe: &Probe, decision: &Decision, rules: &Rules) -> Option<&'
                     .iter()
                     .chain(&probe.cookies)
                     .any(|(_, v)| sent(v));
-            if crossing
-                && !tenant.is_empty()
-                && path.split('/').any(|seg| seg == format!("{tenant}-2"))
-            {
+            let boundary = server.and_then(|s| boundary_segment(s, decision.location));
+            let named = |k: usize| {
+                path.split('/')
+                    .nth(k)
+                    .is_some_and(|seg| seg.contains(&format!("{tenant}-2")))
+            };
+            if crossing && !tenant.is_empty() && boundary.is_some_and(named) {
                 return Some("the origin path crossed into another tenant's prefix");
             }
             None
         }
     }
+}
+
+/// The tenant boundary of the path a location passes on (rules.md Safety): the index of the
+/// `/`-separated segment in which the value of its alias or root (else the server's root) ends
+/// its last param, the tenant's own name (`/$s1/site1`: 1); `None` when that value has no param.
+/// A path that crossed into tenant `ID-2` holds `ID-2` in that segment; one that only names
+/// `ID-2` further down (`/a/site1/x/a-2/secret.js`) stays in tenant `ID`.
+fn boundary_segment(server: &Server, location: Option<usize>) -> Option<usize> {
+    let block = location
+        .and_then(|i| server.locations.get(i))
+        .map(|l| &l.block);
+    let value = block
+        .and_then(|b| b.alias.as_ref().or(b.root.as_ref()))
+        .or(server.block.root.as_ref())?;
+    let last = value
+        .parts
+        .iter()
+        .rposition(|p| matches!(p, Part::Var(Var::Param(_))))?;
+    let slashes = value.parts[..last]
+        .iter()
+        .map(|p| match p {
+            Part::Lit(text) => text.matches('/').count(),
+            Part::Var(_) => 0,
+        })
+        .sum();
+    Some(slashes)
 }
 
 /// A query string (passed on, or a redirect's) that request data reshaped: an `admin` pair the
