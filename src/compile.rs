@@ -354,6 +354,7 @@ impl Compiler {
                     allow,
                     groups: net.network().segments(),
                     bits: net.prefix_len(),
+                    text: None,
                 }
             }
         }
@@ -443,9 +444,11 @@ fn first_segment(path: &str) -> Option<&str> {
     rest.find('/').map(|end| &rest[..end])
 }
 
-/// Gives each allowed IPv4 /24 or /32 of the leading run of allowed entries its network as text:
-/// an address whose text starts with it (and ends with a last part of 0 to 255) is admitted by that
-/// entry or an earlier one, whatever the rest of the list says.
+/// Gives each entry of the leading run of allowed entries that a text test can admit for its
+/// network as text: an IPv4 /24 or /32 (`192.0.2.`, `192.0.2.7`), an IPv6 network
+/// of whole groups (`2001:db8:`). An address whose text starts with it, and that is a well-formed
+/// address of that family, is admitted by that entry or an earlier one, whatever the rest of the
+/// list says.
 fn text_prefixes(list: &mut [AclEntry]) {
     for entry in list {
         match entry {
@@ -462,15 +465,60 @@ fn text_prefixes(list: &mut [AclEntry]) {
                     _ => None,
                 };
             }
-            AclEntry::V6 { allow: true, .. } => {}
+            AclEntry::V6 {
+                allow: true,
+                groups,
+                bits,
+                text,
+            } => *text = v6_text(groups, *bits),
             _ => break,
         }
     }
 }
 
+/// The text every written form of an address in IPv6 network `groups`/`bits` may start with,
+/// when the network is of whole groups (/16 to /112) and holds no IPv4-mapped address (those are
+/// IPv4 addresses to an access list): its groups in lower-case hex, each followed by `:`.
+fn v6_text(groups: &[u16; 8], bits: u8) -> Option<String> {
+    let whole = usize::from(bits / 16);
+    if !bits.is_multiple_of(16) || !(1..8).contains(&whole) {
+        return None;
+    }
+    // an address in ::ffff:0:0/96 has five zero groups, then ffff
+    let zeros = groups[..whole.min(5)].iter().all(|g| *g == 0);
+    if zeros && (whole < 6 || groups[5] == 0xffff) {
+        return None;
+    }
+    Some(groups[..whole].iter().map(|g| format!("{g:x}:")).collect())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{first_segment, indexed_suffix};
+    use super::{first_segment, indexed_suffix, v6_text};
+
+    #[test]
+    fn only_whole_group_networks_without_mapped_addresses_are_written_as_text() {
+        let text = |net: &str| {
+            let net: ipnet::Ipv6Net = net.parse().unwrap();
+            v6_text(&net.network().segments(), net.prefix_len())
+        };
+        assert_eq!(text("2001:db8::/32").as_deref(), Some("2001:db8:"));
+        assert_eq!(
+            text("2001:db8:0:a0::/64").as_deref(),
+            Some("2001:db8:0:a0:")
+        );
+        assert_eq!(text("fe80::/16").as_deref(), Some("fe80:"));
+        assert_eq!(text("0:0:0:0:0:1::/96").as_deref(), Some("0:0:0:0:0:1:"));
+        // not whole groups, the whole address, or all of it
+        assert_eq!(text("2001:db8::/33"), None);
+        assert_eq!(text("2001:db8::1/128"), None);
+        assert_eq!(text("::/0"), None);
+        // holding IPv4-mapped addresses (read as IPv4), or possibly so
+        assert_eq!(text("::/16"), None);
+        assert_eq!(text("::/80"), None);
+        assert_eq!(text("::ffff:0:0/96"), None);
+        assert_eq!(text("::ffff:a00:0/112"), None);
+    }
 
     #[test]
     fn only_one_param_before_a_literal_suffix_is_indexed() {

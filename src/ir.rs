@@ -345,7 +345,8 @@ pub enum FallbackIr {
     Uri(Parts, Option<Parts>),
 }
 
-/// `[allow, 0]`, `[allow, 4, net, bits]` (`[allow, 4, net, bits, text]`) or `[allow, 6, [groups], bits]`
+/// `[allow, 0]`, `[allow, 4, net, bits]` or `[allow, 6, [groups], bits]`, each IP entry with its
+/// `text` last when it has one
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AclEntry {
     All {
@@ -364,6 +365,10 @@ pub enum AclEntry {
         allow: bool,
         groups: [u16; 8],
         bits: u8,
+        /// For an allowed network of whole groups (/16 to /112) that only allowed entries precede
+        /// and that holds no IPv4-mapped address: its groups as text (`2001:db8:`), which the
+        /// upload tests the viewer's address against before parsing it.
+        text: Option<String>,
     },
 }
 
@@ -508,7 +513,14 @@ impl Serialize for AclEntry {
                 allow,
                 groups,
                 bits,
+                text: None,
             } => (u8::from(allow), 6, groups, bits).serialize(s),
+            AclEntry::V6 {
+                allow,
+                groups,
+                bits,
+                text: Some(ref text),
+            } => (u8::from(allow), 6, groups, bits, text).serialize(s),
         }
     }
 }

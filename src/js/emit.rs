@@ -9,7 +9,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, context};
 
 use crate::error::Error;
-use crate::ir::{Data, Program, Table};
+use crate::ir::{AclEntry, Data, Program, Table};
 use crate::js::{hosts, search, values};
 use crate::runtime::Runtime;
 
@@ -166,15 +166,25 @@ pub fn emit_shaped(program: &Program, trace: bool, shape: Shape) -> Result<Strin
                 text_path => crate::js::text_form::mode(program, trace),
                 clean_roots,
                 clean_targets => clean_roots && crate::js::roots::clean_targets(program),
-                acl_text => program.data.a.iter().flatten().any(|e| {
-                    matches!(e, crate::ir::AclEntry::V4 { text: Some(_), .. })
-                }),
+                acl_text => acl_text(program, |_| true),
+                acl_text6 => acl_text(program, |e| matches!(e, AclEntry::V6 { .. })),
                 search,
                 data => js_safe(&data),
                 f => minijinja::value::Serde(program.features),
             })
         })
         .map_err(template_error)
+}
+
+/// Whether an access list of `program` has an entry with its network as text that `kind` holds.
+fn acl_text(program: &Program, kind: impl Fn(&AclEntry) -> bool) -> bool {
+    program.data.a.iter().flatten().any(|e| {
+        kind(e)
+            && matches!(
+                e,
+                AclEntry::V4 { text: Some(_), .. } | AclEntry::V6 { text: Some(_), .. }
+            )
+    })
 }
 
 /// Compiles the location search of each server that `search::compiles` to code, naming it in the
