@@ -355,12 +355,18 @@ fn a_wrong_generated_function_fails_the_suite() {
     }
     tools.njs = false;
     tools.node = false;
-    for (what, mutate) in [
+    for (what, mutate, edit) in [
         (
             "first-match prefixes",
             first_match_prefixes as fn(&mut Program),
+            as_emitted as fn(String) -> String,
         ),
-        ("`^~` ignored", ignore_stop_prefixes),
+        ("`^~` ignored", ignore_stop_prefixes, as_emitted),
+        (
+            "the tenant boundary not checked",
+            unchanged,
+            cross_tenant_boundary,
+        ),
     ] {
         let mut tally = Tally::default();
         let mut rng = Rng::new(SEED);
@@ -372,7 +378,7 @@ fn a_wrong_generated_function_fails_the_suite() {
             // the mutants break the IR's order and kinds, which the table form reads as they are
             // (the compiled searches sort by length themselves, and are held to the table form by
             // `compiled_code_decides_as_the_tables_do`)
-            let js = emit_shaped(&program, true, Shape::Tables).expect("emit");
+            let js = edit(emit_shaped(&program, true, Shape::Tables).expect("emit"));
             let probes = probes::probes(&rules, SEED + n as u64, RANDOM_PROBES);
             check_set(
                 &format!("mutant {n}"),
@@ -1369,6 +1375,23 @@ fn percent_decode(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+fn unchanged(_: &mut Program) {}
+
+fn as_emitted(js: String) -> String {
+    js
+}
+
+/// The function with its tenant-boundary test taken out: an origin path that leaves the value of
+/// its root or alias up to the last param (`alias: /$id` and a rest of `-2/secret.js`) passes on.
+fn cross_tenant_boundary(js: String) -> String {
+    let test = "y.lastIndexOf(b + '/', 0)) return outsideBoundary(y)";
+    assert!(
+        js.contains(test),
+        "the runtime's boundary test is not where this mutant looks"
+    );
+    js.replace(test, "0) return outsideBoundary(y)")
 }
 
 /// Mutant: prefix lists in file order, so the first matching prefix wins, not the longest.
