@@ -8,6 +8,7 @@
 //! CI runs a small round in boa, njs and node. The long run is ignored:
 //! `EDGEROUTE_FUZZ_NODE=1000000 EDGEROUTE_FUZZ_NJS=100000 cargo test --release request_fuzz -- --ignored --nocapture`
 //! (those are its defaults), and prints counts and times (docs/performance.md).
+//! `EDGEROUTE_FUZZ_SEED=N` draws other random requests than the default seed's.
 
 use std::time::Instant;
 
@@ -356,18 +357,20 @@ fn a_million_random_requests_get_valid_answers() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    // another seed explores other requests: EDGEROUTE_FUZZ_SEED (node uses it, njs the next one)
+    let seed = count("EDGEROUTE_FUZZ_SEED", 0xF0220) as u64;
     let (n, secs) = fuzz(
         Engine::Node,
         count("EDGEROUTE_FUZZ_NODE", 1_000_000),
         20_000,
-        0xF0220,
+        seed,
     );
     println!("node: {n} random requests over 3 examples, all valid, in {secs:.0} s");
     let (n, secs) = fuzz(
         Engine::Njs,
         count("EDGEROUTE_FUZZ_NJS", 100_000),
         1_000,
-        0xF0221,
+        seed + 1,
     );
     println!("njs: {n} random requests over 3 examples, all valid, in {secs:.0} s");
 }
