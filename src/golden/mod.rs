@@ -117,7 +117,7 @@ pub fn report(
         if let Ok(decision) = result {
             seen.record(decision);
         }
-        let failed = failure(i, program, case, &request(case), result);
+        let failed = failure(i, program, case, result);
         report.results.push(failed);
     }
     fill_coverage(&mut seen, traced, program, cases)?;
@@ -152,11 +152,11 @@ pub fn matched_text<'p>(program: &'p Program, decision: &Decision) -> Option<&'p
         .map(String::as_str)
 }
 
+/// The report of case `index`, or `None` when it passed; the request is rebuilt for the report only.
 fn failure(
     index: usize,
     program: &Program,
     case: &Case,
-    request: &Request,
     result: &Result<Decision, RunError>,
 ) -> Option<String> {
     let decision = result.as_ref().ok();
@@ -178,7 +178,7 @@ fn failure(
         index + 1,
         case.url,
         case.at,
-        compare::render_failure(request, &case.expect, result, decider)
+        compare::render_failure(&request(case), &case.expect, result, decider)
     ))
 }
 
